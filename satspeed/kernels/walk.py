@@ -1,0 +1,111 @@
+"""State shared by the break-based SLS kernels: assignment, true-literal counts, false-clause list.
+
+Layout (all arrays, so a walk can be resumed between calls):
+  assign[v]       0/1 value of variable v
+  num_true[c]     number of true literals in clause c
+  crit[c]         XOR of c's variables whose literal is true: the only true variable when
+                  num_true[c] == 1, found without scanning the clause (kept by caching kernels)
+  breaks[v]       clauses that become false if v is flipped (kept only by caching kernels)
+  false_list      the falsified clauses, false_list[:num_false]; where_false[c] is c's position
+  counters        int64[2]: num_false, flips made since the walk started
+A literal code l is true when assign[l >> 1] != (l & 1).
+"""
+
+from numba import njit
+
+from satspeed.kernels.rng import below
+
+NUM_FALSE, FLIPS = 0, 1
+
+
+@njit(cache=True)
+def init_walk(clause_start, lits, num_vars, assign, num_true, crit, breaks, false_list,
+              where_false, counters, rng):
+    """Draw a uniform random assignment and build the counts, break values and false list."""
+    for v in range(num_vars):
+        assign[v] = below(rng, 2)
+        breaks[v] = 0
+    num_false = 0
+    for c in range(clause_start.shape[0] - 1):
+        t = 0
+        x = 0
+        for i in range(clause_start[c], clause_start[c + 1]):
+            l = lits[i]
+            if assign[l >> 1] != (l & 1):
+                t += 1
+                x ^= l >> 1
+        num_true[c] = t
+        crit[c] = x
+        where_false[c] = -1
+        if t == 1:
+            breaks[x] += 1
+        elif t == 0:
+            false_list[num_false] = c
+            where_false[c] = num_false
+            num_false += 1
+    counters[NUM_FALSE] = num_false
+    counters[FLIPS] = 0
+
+
+@njit(cache=True)
+def flip_cached(v, occ_start, occ, assign, num_true, crit, breaks, false_list, where_false,
+                num_false):
+    """Flip v, keeping break values up to date; returns the new number of false clauses."""
+    make = 2 * v + assign[v]  # v's literal that is false now and true after the flip
+    assign[v] ^= 1
+    for j in range(occ_start[make], occ_start[make + 1]):
+        c = occ[j]
+        t = num_true[c]
+        if t == 0:
+            num_false -= 1
+            last = false_list[num_false]
+            false_list[where_false[c]] = last
+            where_false[last] = where_false[c]
+            where_false[c] = -1
+            breaks[v] += 1
+        elif t == 1:
+            breaks[crit[c]] -= 1
+        crit[c] ^= v
+        num_true[c] = t + 1
+    brk = make ^ 1
+    for j in range(occ_start[brk], occ_start[brk + 1]):
+        c = occ[j]
+        t = num_true[c]
+        x = crit[c] ^ v
+        crit[c] = x
+        if t == 1:
+            false_list[num_false] = c
+            where_false[c] = num_false
+            num_false += 1
+            breaks[v] -= 1
+        elif t == 2:
+            breaks[x] += 1
+        num_true[c] = t - 1
+    return num_false
+
+
+@njit(cache=True)
+def flip_plain(v, occ_start, occ, assign, num_true, false_list, where_false, num_false):
+    """Flip v, updating only the true-literal counts and the false list (no break values)."""
+    make = 2 * v + assign[v]
+    assign[v] ^= 1
+    for j in range(occ_start[make], occ_start[make + 1]):
+        c = occ[j]
+        t = num_true[c]
+        if t == 0:
+            num_false -= 1
+            last = false_list[num_false]
+            false_list[where_false[c]] = last
+            where_false[last] = where_false[c]
+            where_false[c] = -1
+        num_true[c] = t + 1
+    brk = make ^ 1
+    for j in range(occ_start[brk], occ_start[brk + 1]):
+        c = occ[j]
+        t = num_true[c]
+        if t == 1:
+            false_list[num_false] = c
+            where_false[c] = num_false
+            num_false += 1
+        num_true[c] = t - 1
+    return num_false
