@@ -76,3 +76,37 @@ def gen(outdir: Path, family: str, k: int, n: int, ratio: float | None, m: int |
 
     generate(outdir, family=family, k=k, n=n, ratio=ratio, m=m, count=count, seed=seed,
              sat_only=sat_only, check_timeout=check_timeout, compress=compress)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="probsat", show_default=True)
+@click.option("--runs", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Independent seeded runs per instance.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores).")
+@click.option("--max-flips", type=click.IntRange(min=1), default=None,
+              help="Flip cutoff per run (default: none).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="CPU-seconds cutoff per run (right-censored: 'timeout').")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Base seed; each run's seed derives from it, the instance, solver and run.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("results.csv"), show_default=True,
+              help="Results CSV (appended to; existing runs are not made again).")
+@click.option("--check-sat", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="First ask python-sat's CDCL solver for up to SECONDS "
+              "per instance and skip those proven unsatisfiable.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
+def run(paths: tuple[Path, ...], solver: str, runs: int, workers: int | None,
+        max_flips: int | None, timeout: float, seed: int, output: Path,
+        check_sat: float | None, quiet: bool) -> None:
+    """Make RUNS seeded runs of a solver on every DIMACS file in PATHS, appending to a CSV.
+
+    Re-running the same command resumes: runs already in the CSV are skipped.
+    """
+    from satspeed.campaign import CampaignOptions, command_line, default_workers, run_campaign
+
+    options = CampaignOptions(list(paths), solver, runs, workers or default_workers(),
+                              max_flips, timeout, seed, output, check_sat, quiet)
+    sys.exit(run_campaign(options, command_line()))

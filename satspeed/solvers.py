@@ -131,7 +131,7 @@ def make_walk(formula: Formula, solver: str, **given: object) -> Walk:
 
 @dataclass(frozen=True)
 class RunResult:
-    """The outcome of one run: status 'sat' (model verified) or 'timeout'."""
+    """The outcome of one run: status 'sat' (model verified), 'timeout' or 'stopped'."""
 
     status: str
     flips: int
@@ -147,23 +147,29 @@ def warm_up(walk: Walk) -> None:
 
 
 def run_once(walk: Walk, seed: int, max_flips: int | None = None,
-             timeout: float | None = None, chunk: int = CHUNK_FLIPS) -> RunResult:
+             timeout: float | None = None, chunk: int = CHUNK_FLIPS,
+             stop: Callable[[], bool] | None = None) -> RunResult:
     """One seeded run until a model, `max_flips` flips or `timeout` CPU seconds.
 
-    A reported model is verified against the formula; a kernel that reports a wrong one is a
-    bug and raises RuntimeError.
+    `stop`, polled between chunks, ends the run early with status 'stopped' (e.g. when the
+    campaign is cancelled). A reported model is verified against the formula; a kernel that
+    reports a wrong one is a bug and raises RuntimeError.
     """
     budget = math.inf if max_flips is None else max_flips
     cpu0, wall0 = time.process_time(), time.perf_counter()
     walk.start(seed)
     solved = walk.solved
+    status = "timeout"
     while not solved and walk.flips < budget:
         solved, _ = walk.step(int(min(chunk, budget - walk.flips)))
         if timeout is not None and time.process_time() - cpu0 >= timeout:
             break
+        if stop is not None and not solved and stop():
+            status = "stopped"
+            break
     cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
     if not solved:
-        return RunResult("timeout", walk.flips, cpu_s, wall_s, None)
+        return RunResult(status, walk.flips, cpu_s, wall_s, None)
     model = walk.assign.copy()
     bad = walk.formula.falsified_clause(model)
     if bad >= 0:

@@ -25,7 +25,7 @@ INSTANCES = ROOT / "instances"
 def instance(prefix: str) -> Path:
     found = sorted(INSTANCES.glob(prefix + "*.cnf"))
     if not found:
-        pytest.skip(f"no bundled instance {prefix}*.cnf")
+        pytest.fail(f"no bundled instance {prefix}*.cnf")
     return found[0]
 
 

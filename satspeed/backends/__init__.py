@@ -1,0 +1,1 @@
+"""Execution backends: where a campaign's runs are made (local processes; clusters later)."""
