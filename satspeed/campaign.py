@@ -77,29 +77,33 @@ def _warm_kernels(solver: str) -> None:
 
 def run_campaign(options: CampaignOptions, argv: list[str]) -> int:
     """Run the campaign; returns the exit code (0, or 130 when interrupted)."""
-    planned, names = _plan(options)
-    writer = ResultsWriter(options.output)
-    record_session(options.output, argv)
-    todo = [r for r in planned
-            if RunKey(r.sha256, r.solver, r.params, 1, r.seed) not in writer.done]
-    if len(todo) < len(planned):
-        say(f"resuming: {len(planned) - len(todo)} of {len(planned)} runs already in "
-            f"{options.output}")
-    _warm_kernels(options.solver)
-    display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
-    pool = LocalPool(options.workers, options.max_flips, options.timeout)
+    writer: ResultsWriter | None = None
+    display: CampaignDisplay | None = None
+    try:  # Ctrl-C at any stage (reading instances, loading kernels, running) ends the same way
+        planned, names = _plan(options)
+        writer = ResultsWriter(options.output)
+        record_session(options.output, argv)
+        todo = [r for r in planned
+                if RunKey(r.sha256, r.solver, r.params, 1, r.seed) not in writer.done]
+        if len(todo) < len(planned):
+            say(f"resuming: {len(planned) - len(todo)} of {len(planned)} runs already in "
+                f"{options.output}")
+        _warm_kernels(options.solver)
+        display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
+        pool = LocalPool(options.workers, options.max_flips, options.timeout)
 
-    def on_row(row: dict[str, object]) -> None:
-        writer.write(row)
-        display.update(row)
+        def on_row(row: dict[str, object]) -> None:
+            writer.write(row)  # type: ignore[union-attr]
+            display.update(row)  # type: ignore[union-attr]
 
-    try:
         with display:
             if todo:
                 pool.run(todo, on_row)
     except KeyboardInterrupt:
-        writer.close()
-        say(f"interrupted: {display.written} runs written to {options.output}; "
+        if writer is not None:
+            writer.close()
+        written = display.written if display is not None else 0
+        say(f"interrupted: {written} runs written to {options.output}; "
             "run the same command again to resume")
         return 130
     writer.close()

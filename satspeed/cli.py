@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -11,12 +12,19 @@ from satspeed import __version__
 from satspeed.errors import SatspeedError
 
 SOLVER_NAMES = ("probsat", "walksat")
+MODELS = ("exp", "shifted-exp", "lognormal", "shifted-lognormal", "weibull")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"satspeed: warning: {message}", err=True)
 
 
 class _Group(click.Group):
-    """Turns user-facing errors into one line on stderr and a non-zero exit, never a traceback."""
+    """Turns user-facing errors into one line on stderr and a non-zero exit, never a traceback;
+    warnings (e.g. a skipped CSV line) are one line each too."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
+        warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
         except SatspeedError as exc:
@@ -110,3 +118,36 @@ def run(paths: tuple[Path, ...], solver: str, runs: int, workers: int | None,
     options = CampaignOptions(list(paths), solver, runs, workers or default_workers(),
                               max_flips, timeout, seed, output, check_sat, quiet)
     sys.exit(run_campaign(options, command_line()))
+
+
+@main.command()
+@click.argument("csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cores", default=None, metavar="N,N,...",
+              help="Core counts to predict for (default 1,2,4,...,384 with 48, 96, 192).")
+@click.option("--max-cores", type=click.IntRange(min=1), default=None,
+              help="Powers of two up to N, and N.")
+@click.option("--measure", type=click.Choice(["flips", "cpu_s", "wall_s"]), default="flips",
+              show_default=True, help="Runtime measure: flips are machine independent.")
+@click.option("--dist", type=click.Choice(["auto", *MODELS]), default="auto",
+              show_default=True, help="Distribution to predict with (auto: lowest AIC).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Resamples for the speedup interval (0: none).")
+@click.option("--gof-samples", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Parametric-bootstrap samples per goodness-of-fit p-value (0: none).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the bootstraps.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README).")
+@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help="Write RTD and speedup figures (PNG, SVG) to DIR.")
+def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str, dist: str,
+            bootstrap: int, gof_samples: int, seed: int, as_json: bool,
+            plot: Path | None) -> None:
+    """Fit runtime distributions to the runs in CSV and predict multi-walk speedup.
+
+    Exit codes: 0 done (groups that cannot be fitted are reported and skipped), 1 bad input
+    or nothing to predict, 2 bad option.
+    """
+    from satspeed.predict_command import predict_command
+
+    sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
+                             seed, as_json, plot))

@@ -50,9 +50,20 @@ def _worker_main(conn: Connection, max_flips: int | None, timeout: float | None,
                 return
             rows.append(row)
             if time.monotonic() - last >= FLUSH_SECONDS:
-                conn.send(("rows", rows))
+                if not _send(conn, ("rows", rows)):
+                    return
                 rows, last = [], time.monotonic()
-        conn.send(("done", rows))
+        if not _send(conn, ("done", rows)):
+            return
+
+
+def _send(conn: Connection, message: object) -> bool:
+    """Send to the parent; False if it is gone (killed): then the worker just exits."""
+    try:
+        conn.send(message)
+    except OSError:
+        return False
+    return True
 
 
 @dataclass
@@ -78,8 +89,17 @@ class LocalPool:
         parent_end, child_end = self._ctx.Pipe()
         process = self._ctx.Process(target=_worker_main, daemon=True,
                                     args=(child_end, self.max_flips, self.timeout, os.getpid()))
-        process.start()
-        child_end.close()
+        # Start it with SIGINT blocked (the mask is inherited): a Ctrl-C while it imports numba
+        # must not print its traceback; the signal stays pending here and reaches the parent.
+        block = hasattr(signal, "pthread_sigmask")
+        if block:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            process.start()
+        finally:
+            if block:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            child_end.close()
         return _Slot(process, parent_end)
 
     def _batch_size(self, instance: str) -> int:
@@ -91,7 +111,7 @@ class LocalPool:
     def run(self, runs: list[Run], on_row: Callable[[dict[str, object]], None]) -> None:
         queue: deque[tuple[list[Run], bool]] = deque()
         todo = deque(runs)
-        slots = [self._start() for _ in range(min(self.workers, len(runs)))]
+        slots: list[_Slot] = []
         errors = Worker(self.max_flips, self.timeout)
 
         def next_batch() -> tuple[list[Run], bool] | None:
@@ -125,6 +145,8 @@ class LocalPool:
                 on_row(row)
 
         try:
+            for _ in range(min(self.workers, len(runs))):
+                slots.append(self._start())
             for slot in slots:
                 feed(slot)
             while any(slot.active for slot in slots):
@@ -134,14 +156,17 @@ class LocalPool:
                     if slot.conn in ready:
                         try:
                             kind, rows = slot.conn.recv()
-                        except (EOFError, OSError):
-                            continue  # the worker died; its sentinel tells
+                        except (EOFError, OSError):  # the worker died; all it sent was read
+                            kind, rows = "died", []
                         receive(slot, rows)
                         if kind == "done":
                             feed(slot)
-                    elif slot.process.sentinel in ready:
-                        self._replace(slot, slots, queue, errors, on_row)
-                        feed(slots[-1])
+                        if kind != "died":
+                            continue
+                    elif slot.process.sentinel not in ready:
+                        continue
+                    self._replace(slot, slots, queue, errors, on_row)
+                    feed(slots[-1])
         finally:
             self._shutdown(slots)
 

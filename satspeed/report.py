@@ -1,0 +1,190 @@
+"""What `satspeed predict` shows: rich tables, a JSON document, and figures (PNG and SVG).
+
+JSON schema (version 1), one object:
+  schema: 1, satspeed_version, csv, measure, cores: [n...],
+  groups: [{instance, instance_sha256, solver, params, runs, solved, timeouts, errors,
+            chosen, fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
+            predictions: [{cores, predicted_time, predicted_speedup, speedup_low, speedup_high,
+                           observed_speedup, observed_is_bound, race_speedup, race_runs,
+                           relative_error}]}],
+  skipped: [{instance, instance_sha256, solver, params, reason}]
+Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from scipy import stats
+
+from satspeed import __version__
+from satspeed.predict import Group, Prediction
+
+SCHEMA_VERSION = 1
+
+
+def _fmt(value: float, spec: str = ".3g") -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def _params_text(params: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.4g}" for k, v in params.items())
+
+
+def print_tables(predictions: list[Prediction], skipped: list[tuple[Group, str]],
+                 measure: str, console: Console) -> None:
+    """Per group: the fits, then n / predicted time / speedup [interval] / observed / error."""
+    for p in predictions:
+        g = p.group
+        solved = int(np.sum(~p.sample.censored))
+        console.print(f"\n[bold]{g.label}[/]  runs {len(p.sample.values)}, solved {solved}, "
+                      f"timeouts {int(np.sum(p.sample.censored))}, errors {g.errors}")
+        fits = Table(show_edge=False, pad_edge=False)
+        for col in ("model", "parameters", "log-lik", "AIC", "GoF p"):
+            fits.add_column(col, justify="left" if col in ("model", "parameters") else "right")
+        for f in p.fits:
+            mark = " *" if f is p.chosen else ""
+            fits.add_row(f.model + mark, _params_text(f.params), f"{f.loglik:.1f}",
+                         f"{f.aic:.1f}", _fmt(f.gof_pvalue, ".3f") if f.gof_pvalue else "-")
+        console.print(fits)
+        table = Table(show_edge=False, pad_edge=False)
+        for col in ("cores", f"E[Z_n] ({measure})", "speedup", "95% interval", "observed",
+                    "race", "rel. error"):
+            table.add_column(col, justify="right")
+        for r in p.rows:
+            observed = _fmt(r.observed_speedup, ".3g") + (" (bound)" if r.observed_is_bound
+                                                          and math.isfinite(r.observed_speedup)
+                                                          else "")
+            race = f"{_fmt(r.race_speedup)} ({r.race_runs})" if r.race_runs else "-"
+            error = r.relative_error
+            table.add_row(str(r.cores), _fmt(r.predicted_time, ".4g"),
+                          _fmt(r.predicted_speedup), f"{_fmt(r.speedup_low)}-"
+                          f"{_fmt(r.speedup_high)}", observed, race,
+                          f"{error:+.1%}" if math.isfinite(error) else "-")
+        console.print(table)
+    for g, reason in skipped:
+        console.print(f"[yellow]skipped[/] {g.label}: {reason}")
+
+
+def _clean(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def to_json(predictions: list[Prediction], skipped: list[tuple[Group, str]], csv: str,
+            measure: str, cores: tuple[int, ...]) -> str:
+    groups = []
+    for p in predictions:
+        g = p.group
+        groups.append({
+            "instance": g.instance, "instance_sha256": g.sha256, "solver": g.solver,
+            "params": g.params, "runs": len(p.sample.values),
+            "solved": int(np.sum(~p.sample.censored)),
+            "timeouts": int(np.sum(p.sample.censored)), "errors": g.errors,
+            "chosen": p.chosen.model,
+            "fits": [{"model": f.model, "params": f.params, "loglik": _clean(f.loglik),
+                      "aic": _clean(f.aic), "gof_pvalue": _clean(f.gof_pvalue)}
+                     for f in p.fits],
+            "predictions": [{
+                "cores": r.cores, "predicted_time": _clean(r.predicted_time),
+                "predicted_speedup": _clean(r.predicted_speedup),
+                "speedup_low": _clean(r.speedup_low), "speedup_high": _clean(r.speedup_high),
+                "observed_speedup": _clean(r.observed_speedup),
+                "observed_is_bound": r.observed_is_bound,
+                "race_speedup": _clean(r.race_speedup), "race_runs": r.race_runs,
+                "relative_error": _clean(r.relative_error)} for r in p.rows],
+        })
+    document = {
+        "schema": SCHEMA_VERSION, "satspeed_version": __version__, "csv": csv,
+        "measure": measure, "cores": list(cores), "groups": groups,
+        "skipped": [{"instance": g.instance, "instance_sha256": g.sha256, "solver": g.solver,
+                     "params": g.params, "reason": reason} for g, reason in skipped],
+    }
+    return json.dumps(document, indent=2)
+
+
+def figure_stem(p: Prediction) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(p.group.instance).name)
+    return f"{name}.{p.group.solver}.{p.group.sha256[:8]}"
+
+
+def write_plots(predictions: list[Prediction], directory: Path, measure: str) -> list[Path]:
+    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for p in predictions:
+        stem = directory / figure_stem(p)
+        fig = _rtd_figure(plt, p, measure)
+        written += _save(fig, stem.with_name(stem.name + ".rtd"))
+        plt.close(fig)
+        fig = _speedup_figure(plt, p)
+        written += _save(fig, stem.with_name(stem.name + ".speedup"))
+        plt.close(fig)
+    return written
+
+
+def _save(fig, stem: Path) -> list[Path]:
+    paths = [stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")]
+    for path in paths:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return paths
+
+
+def _rtd_figure(plt, p: Prediction, measure: str):
+    """Kaplan-Meier estimate of the runtime CDF (timeouts censored) and the fitted CDFs."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    km = stats.ecdf(p.sample.to_scipy()).cdf
+    x = np.sort(np.unique(p.sample.values))
+    ax.step(x, km.evaluate(x), where="post", color="black", lw=1.5,
+            label=f"Kaplan-Meier ({len(p.sample.values)} runs)")
+    grid = np.geomspace(max(x.min() / 3, 1e-9), x.max() * 3, 400)
+    for f in p.fits:
+        chosen = f is p.chosen
+        ax.plot(grid, f.cdf(grid), lw=2.2 if chosen else 1.0, alpha=1 if chosen else 0.7,
+                label=f"{f.model} (AIC {f.aic:.0f})" + (" *" if chosen else ""))
+    if p.sample.censored.any():
+        ax.axvline(p.sample.values[p.sample.censored].max(), color="grey", ls=":",
+                   label="cutoff")
+    ax.set_xscale("log")
+    ax.set_xlabel(measure)
+    ax.set_ylabel("P(solved)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(p.group.label, fontsize=8)
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def _speedup_figure(plt, p: Prediction):
+    """Predicted speedup with its interval, observed speedups, and the linear ideal."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    n = np.array([r.cores for r in p.rows], float)
+    pred = np.array([r.predicted_speedup for r in p.rows])
+    low = np.array([r.speedup_low for r in p.rows])
+    high = np.array([r.speedup_high for r in p.rows])
+    ax.plot(n, n, color="grey", ls="--", lw=1, label="linear")
+    ax.plot(n, pred, color="C0", lw=2, label=f"predicted ({p.chosen.model})")
+    if np.isfinite(low).any():
+        ax.fill_between(n, low, high, color="C0", alpha=0.2, label="95% bootstrap interval")
+    obs = np.array([r.observed_speedup for r in p.rows])
+    ok = np.isfinite(obs)
+    ax.plot(n[ok], obs[ok], "o", color="C1", ms=4, label="observed (order statistics)")
+    race = np.array([r.race_speedup if r.race_runs else np.nan for r in p.rows])
+    if np.isfinite(race).any():
+        ax.plot(n, race, "s", color="C3", ms=5, label="observed (real races)")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    ax.set_xlabel("cores (walkers)")
+    ax.set_ylabel("speedup")
+    ax.set_title(p.group.label, fontsize=8)
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
