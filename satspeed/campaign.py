@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,9 @@ def _plan(options: CampaignOptions) -> tuple[list[Run], dict[str, str]]:
             formula = read_cnf(path)
         except SatspeedError as exc:
             say(f"skipping {exc}")
+            continue
+        if formula.sha256 in names:  # same content: same seeds, so the same runs again
+            say(f"skipping {path}: same content as {names[formula.sha256]}")
             continue
         if options.check_sat is not None and _proven_unsat(formula, options.check_sat):
             say(f"skipping {path}: proven unsatisfiable by python-sat's CDCL solver")
@@ -117,9 +121,11 @@ def summarise(output: Path, planned: list[Run], names: dict[str, str]
     """Per instance: runs, solved, median flips and seconds, flips per second (from the CSV)."""
     keys = {RunKey(r.sha256, r.solver, r.params, 1, r.seed) for r in planned}
     rows: dict[str, list[dict[str, str]]] = {}
-    for _, row in read_rows(output):
-        if row["walkers"] == "1" and key_of(row) in keys:
-            rows.setdefault(row["instance_sha256"], []).append(row)
+    with warnings.catch_warnings():  # bad lines were reported when the campaign started
+        warnings.simplefilter("ignore")
+        for _, row in read_rows(output):
+            if row["walkers"] == "1" and key_of(row) in keys:
+                rows.setdefault(row["instance_sha256"], []).append(row)
     summaries = []
     for sha, name in names.items():
         group = rows.get(sha, [])

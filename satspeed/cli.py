@@ -136,11 +136,14 @@ def run(paths: tuple[Path, ...], solver: str, runs: int, workers: int | None,
               help="Parametric-bootstrap samples per goodness-of-fit p-value (0: none).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the bootstraps.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON instead of tables (schema in the README).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the JSON document to this file.")
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR", help="Write RTD and speedup figures (PNG, SVG) to DIR.")
 def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str, dist: str,
-            bootstrap: int, gof_samples: int, seed: int, as_json: bool,
+            bootstrap: int, gof_samples: int, seed: int, as_json: bool, output: Path | None,
             plot: Path | None) -> None:
     """Fit runtime distributions to the runs in CSV and predict multi-walk speedup.
 
@@ -150,4 +153,4 @@ def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str, d
     from satspeed.predict_command import predict_command
 
     sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
-                             seed, as_json, plot))
+                             seed, as_json, output, plot))

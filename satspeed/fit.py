@@ -6,10 +6,10 @@ log-likelihood is sum(logpdf) over solved runs + sum(logsf) over censored ones.
 
 Models: exponential, shifted exponential, lognormal, shifted lognormal, Weibull. The
 exponential ones have closed-form estimates; the others are maximised numerically from
-closed-form starting points. The model is chosen by AIC. Goodness of fit is a parametric
-bootstrap of the Kolmogorov-Smirnov distance between the Kaplan-Meier estimate and the fitted
-CDF, refitting each simulated sample (so the p-value accounts for the estimated parameters),
-with the same censoring as the data.
+closed-form starting points. `--dist auto` chooses by AIC among AUTO_MODELS. Goodness of fit
+is a parametric bootstrap of the Kolmogorov-Smirnov distance between the Kaplan-Meier estimate
+and the fitted CDF, refitting each simulated sample (so the p-value accounts for the estimated
+parameters), with the same censoring as the data.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ import numpy as np
 from scipy import optimize, special, stats
 
 MODELS = ("exp", "shifted-exp", "lognormal", "shifted-lognormal", "weibull")
+# What `--dist auto` chooses from (see `choose`). Exponential and Weibull are fitted and
+# reported too, but not chosen automatically: both put mass down to zero time, so their speedup
+# grows without bound (n, or n^(1/k) for a Weibull shape k < 1); on random 3-SAT, allowing them
+# doubled the error at 384 cores (scripts/bench_prediction.py; README).
+AUTO_MODELS = ("shifted-exp", "lognormal", "shifted-lognormal")
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,17 @@ def fit(model: str, sample: Sample) -> Fit:
     """Fit one model to a censored sample (needs at least one solved run)."""
     params = _ESTIMATORS[model](sample)
     return Fit(model, params, loglik(model, params, sample))
+
+
+def choose(fits: list[Fit], models: tuple[str, ...] = AUTO_MODELS,
+           tolerance: float = 10.0) -> Fit:
+    """The model to predict with: among `models`, those within `tolerance` AIC units of the
+    best have substantial support (Burnham & Anderson); of these, take the most general (most
+    parameters), which extrapolates the left tail with the fewest assumptions."""
+    candidates = [f for f in fits if f.model in models]
+    best = min(f.aic for f in candidates)
+    near = [f for f in candidates if f.aic <= best + tolerance]
+    return max(near, key=lambda f: (len(f.params), -f.aic))
 
 
 def fit_all(sample: Sample, models: tuple[str, ...] = MODELS) -> list[Fit]:

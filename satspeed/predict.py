@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from satspeed.fit import Fit, Sample, fit, fit_all, gof_pvalue
+from satspeed.fit import AUTO_MODELS, Fit, Sample, choose, fit, fit_all, gof_pvalue
 from satspeed.results import read_rows
 from satspeed.speedup import (
     bootstrap_speedup,
@@ -131,12 +131,13 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
     if options.gof_samples:
         fits = [Fit(f.model, f.params, f.loglik,
                     gof_pvalue(f, sample, options.gof_samples, rng)) for f in fits]
-    chosen = fits[0]
+    chosen = choose(fits) if options.dist == "auto" else fits[0]
     cores = np.array(options.cores, dtype=float)
     times = expected_min(chosen, cores)
     speedup = predicted_speedup(chosen, cores)
     if options.bootstrap:
-        low, high = bootstrap_speedup(chosen, sample, cores, options.bootstrap, rng)
+        models = AUTO_MODELS if options.dist == "auto" else (options.dist,)
+        low, high = bootstrap_speedup(models, sample, cores, options.bootstrap, rng)
     else:
         low = high = np.full(len(cores), np.nan)
     observed, bound = observed_expected_min(sample, np.concatenate([[1], options.cores]))

@@ -15,7 +15,7 @@ from satspeed.report import print_tables, to_json, write_plots
 
 def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure: str,
                     dist: str, bootstrap: int, gof_samples: int, seed: int, as_json: bool,
-                    plot: Path | None) -> int:
+                    output: Path | None, plot: Path | None) -> int:
     try:
         core_counts = parse_cores(cores, max_cores)
     except ValueError:
@@ -23,8 +23,12 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
                                  param_hint="--cores") from None
     options = PredictOptions(measure, core_counts, dist, bootstrap, gof_samples, seed)
     predictions, skipped = predict_all(csv, options)
+    document = to_json(predictions, skipped, str(csv), measure, core_counts)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(document + "\n")
     if as_json:
-        click.echo(to_json(predictions, skipped, str(csv), measure, core_counts))
+        click.echo(document)
     else:
         print_tables(predictions, skipped, measure, Console())
     for group, reason in skipped:

@@ -65,7 +65,11 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise InputError(str(p), "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(p), f"cannot read: {exc}") from None
-    lines = text.splitlines(keepends=True)
+    # Split at "\n" only: a quoted field may hold "\r" or other line separators.
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
     if not lines:
         raise InputError(str(p), "empty file: expected the satspeed results header", 1)
     header = next(csv.reader([lines[0]]))
@@ -107,15 +111,29 @@ class ResultsWriter:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.done: set[RunKey] = set()
+        self.columns: tuple[str, ...] = COLUMNS  # an existing file's header wins
         if self.path.exists() and self.path.stat().st_size > 0:
-            for _, row in read_rows(self.path):
-                self.done.add(key_of(row))
-            with open(self.path, "rb") as f:
-                f.seek(-1, os.SEEK_END)
-                ends_with_newline = f.read(1) == b"\n"
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for _, row in read_rows(self.path):
+                    self.done.add(key_of(row))
+            skipped = [str(w.message) for w in caught]
+            text = self.path.read_text(encoding="utf-8")  # valid: read_rows checked it
+            self.columns = tuple(next(csv.reader([text.split("\n", 1)[0]])))
             self._file = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115
-            if not ends_with_newline:  # end the partial line a kill left, without touching it
+            if not text.endswith("\n"):  # end the partial line a kill left, without touching it
+                start = text.rfind("\n") + 1
+                row = _row_problem(text[start:] + "\n", list(self.columns))
+                if isinstance(row, dict):  # it lacked only its newline (or the end of its last
+                    # field): ended, it is a whole row, so that run must not be made again
+                    self.done.add(key_of(row))
+                    number = text.count("\n", 0, start) + 1
+                    skipped = [m for m in skipped if f":{number}: " not in m]
+                    skipped.append(f"{self.path}:{number}: partial last line kept: it holds a "
+                                   "whole row (only its end of line was lost)")
                 self._file.write("\n")
+            for message in skipped:  # one line per problem
+                warnings.warn(message, stacklevel=2)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -128,8 +146,9 @@ class ResultsWriter:
         self._file.flush()
 
     def write(self, row: dict[str, object]) -> None:
-        """Append one row (a dict keyed by COLUMNS) and flush it to the OS."""
-        self._write_line("" if row.get(c) is None else row[c] for c in COLUMNS)
+        """Append one row (a dict keyed by COLUMNS) and flush it to the OS; only the file's
+        columns are written (an older file without `message` stays readable)."""
+        self._write_line("" if row.get(c) is None else row[c] for c in self.columns)
         self.done.add(RunKey(str(row["instance_sha256"]), str(row["solver"]),
                              str(row["params"]), int(row["walkers"]),  # type: ignore[arg-type]
                              int(row["seed"])))  # type: ignore[arg-type]

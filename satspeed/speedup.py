@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy import special
 
-from satspeed.fit import Fit, Sample, fit
+from satspeed.fit import Fit, Sample, choose, fit
 
 _Z_STEP = 0.004
 
@@ -66,26 +66,31 @@ def predicted_speedup(f: Fit, cores: np.ndarray) -> np.ndarray:
     return times[0] / times[1:]
 
 
-def bootstrap_speedup(f: Fit, sample: Sample, cores: np.ndarray, resamples: int,
-                      rng: np.random.Generator, level: float = 0.95
+def bootstrap_speedup(models: tuple[str, ...], sample: Sample, cores: np.ndarray,
+                      resamples: int, rng: np.random.Generator, level: float = 0.95
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of G(n): resample the runs, refit the same model, predict again."""
+    """Percentile interval of G(n): resample the runs, fit again (choosing among `models` the
+    same way each time, so the interval also covers the model choice), predict."""
     size = len(sample.values)
     fits = []
     for _ in range(resamples):
         pick = rng.integers(0, size, size)
         boot = Sample(sample.values[pick], sample.censored[pick])
         if len(np.unique(boot.observed)) >= 2:
-            fits.append(fit(f.model, boot))
+            fits.append(choose([fit(m, boot) for m in models], models))
     if not fits:
         nan = np.full(len(cores), np.nan)
         return nan, nan
     n = np.concatenate([[1.0], np.asarray(cores, float)])
-    if f.model in ("lognormal", "shifted-lognormal"):  # one vectorised integral for all
-        times = lognormal_expected_min(*(np.array([b.params.get(k, 0.0) for b in fits])
-                                         for k in ("mu", "sigma", "shift")), n)
-    else:
-        times = np.array([expected_min(b, n) for b in fits])
+    times = np.empty((len(fits), len(n)))
+    lognormal = [i for i, b in enumerate(fits) if b.model in ("lognormal", "shifted-lognormal")]
+    if lognormal:  # one vectorised integral for all of them
+        times[lognormal] = lognormal_expected_min(
+            *(np.array([fits[i].params.get(k, 0.0) for i in lognormal])
+              for k in ("mu", "sigma", "shift")), n)
+    for i, b in enumerate(fits):
+        if b.model not in ("lognormal", "shifted-lognormal"):
+            times[i] = expected_min(b, n)
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(times[:, :1] / times[:, 1:], [tail, 100 - tail], axis=0)
     return low, high

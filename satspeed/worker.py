@@ -7,6 +7,7 @@ once per process; only the solving itself is timed.
 from __future__ import annotations
 
 import platform
+import warnings
 from collections.abc import Callable
 
 from satspeed import __version__
@@ -34,7 +35,9 @@ class Worker:
                 if len(self._formulas) >= 8:  # keep memory bounded on big instance sets
                     self._formulas.clear()
                     self._walks.clear()
-                self._formulas[run.instance] = read_cnf(run.instance)
+                with warnings.catch_warnings():  # the parent has reported them already
+                    warnings.simplefilter("ignore")
+                    self._formulas[run.instance] = read_cnf(run.instance)
             walk = make_walk(self._formulas[run.instance], run.solver)
             warm_up(walk)
             self._walks[key] = walk

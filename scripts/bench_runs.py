@@ -1,14 +1,12 @@
-"""Campaign throughput benchmark: `satspeed run` beside one solver process per run, in one run.
+"""Campaign throughput: runs/s of `satspeed run` beside one solver process per run.
 
-Measures runs per second of `satspeed run` (1 and 2 workers) on the bundled uf3-n50 instances
-(runs of a few hundred flips) and uf3-n200 instances (milliseconds per run): for the whole
-command, and without start-up, estimated from the `started_at` column of the CSV. Then the naive
-way, a shell loop starting one `satspeed solve` (and, with --probsat, one C probSAT) per run.
-Last, whether CPU seconds are comparable between 1 and 2 workers: the seeds, hence the flips,
-are the same, so the median cpu_s per instance should be too. Timings are noisy on shared
-machines: compare the ratios, which come from one run; --repeat repeats the campaigns.
+`satspeed run` with 1 and 2 workers on the bundled uf3-n50 (runs of a few hundred flips) and
+uf3-n200 instances (milliseconds a run): whole command, and without start-up from the CSV's
+`started_at`. Then a bash loop starting `satspeed solve` (and, with --probsat, the C probSAT)
+once per run. Last, median cpu_s per instance with 1 vs 2 workers (same seeds, same flips).
+Timings are noisy on shared machines: compare the ratios; --repeat repeats the campaigns.
 
-    python scripts/bench_runs.py --probsat /path/to/probSAT
+    python scripts/bench_runs.py --probsat /path/to/probSAT [--repeat 3]
     python scripts/bench_runs.py --profile 2    # cProfile of the parent of a 2-worker campaign
 """
 
@@ -39,8 +37,8 @@ class Campaign:
     workers: int
     wall: float  # seconds, the whole command
     startup: float  # launch -> first row's started_at
-    rows: list[dict[str, str]]
-    starts: list[float]  # started_at of every row, sorted (epoch seconds)
+    rows: list[dict[str, str]]  # sorted by started_at
+    starts: list[float]  # their started_at (epoch seconds)
 
     @property
     def rate(self) -> float:
@@ -61,7 +59,7 @@ class Campaign:
     @property
     def busy(self) -> float:
         """Share of the workers' steady time spent inside timed runs (sum of wall_s)."""
-        solving = sum(float(r["wall_s"]) for r in self.rows) * (1 - self.workers / len(self.rows))
+        solving = sum(float(r["wall_s"]) for r in self.rows[self.workers:])
         return solving / (self.workers * max(self.starts[-1] - self.starts[self.workers], 1e-3))
 
     @property
@@ -90,7 +88,8 @@ def campaign(label: str, files: list[Path], runs: int, workers: int, directory: 
         rows = list(csv.DictReader(f))
     if len(rows) != runs * len(files):
         sys.exit(f"{shlex.join(command)}: {len(rows)} rows, expected {runs * len(files)}")
-    starts = sorted(epoch(r["started_at"]) for r in rows)
+    rows.sort(key=lambda r: r["started_at"])
+    starts = [epoch(r["started_at"]) for r in rows]
     return Campaign(label, workers, wall, starts[0] - launched, rows, starts)
 
 

@@ -1,23 +1,14 @@
 #!/usr/bin/env bash
-# Quick start, part 1: install what is needed, then solve every bundled instance once with
-# probSAT and WalkSAT (seed 1), printing flips, seconds and flips/s per run.
+# Quick start, part 1: install what is needed, then the main job on the bundled instances:
+# 100 seeded probSAT runs per instance on all cores (resumable), then the speedup prediction
+# with tables and figures. Results land in out/demo/ (results.csv, prediction.json, plots/).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$ROOT"
-printf '%-28s %-8s %-13s %10s %10s %12s\n' instance solver result flips seconds flips/s
-for f in instances/*.cnf*; do
-  for solver in probsat walksat; do
-    rc=0
-    out=$(satspeed solve "$f" --solver "$solver" --seed 1 --timeout 60) || rc=$?
-    if [ "$rc" -ne 10 ] && [ "$rc" -ne 0 ]; then
-      echo "$out" >&2
-      exit "$rc"
-    fi
-    flips=$(sed -n 's/^c flips \([0-9]*\)$/\1/p' <<<"$out")
-    secs=$(sed -n 's/^c seconds \([0-9.]*\) (cpu).*/\1/p' <<<"$out")
-    rate=$(sed -n 's/^c flips\/s \(.*\)$/\1/p' <<<"$out")
-    result=$(sed -n 's/^s //p' <<<"$out")
-    printf '%-28s %-8s %-13s %10s %10s %12s\n' "$(basename "$f")" "$solver" "$result" \
-      "$flips" "$secs" "$rate"
-  done
-done
+OUT="${1:-out/demo}"
+RUNS="${SATSPEED_DEMO_RUNS:-100}"
+mkdir -p "$OUT"
+satspeed run instances --runs "$RUNS" --solver probsat -o "$OUT/results.csv"
+satspeed predict "$OUT/results.csv" --max-cores 64 --plot "$OUT/plots" -o "$OUT/prediction.json"
+echo "satspeed demo: runs in $OUT/results.csv, prediction in $OUT/prediction.json," \
+  "figures in $OUT/plots/" >&2
