@@ -6,6 +6,10 @@ sample that is fitted; rows of real races (walkers = n) give observed race speed
 
 from __future__ import annotations
 
+import math
+import re
+import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +89,7 @@ class Prediction:
 def read_groups(path: str | Path, measure: str) -> list[Group]:
     """Group the CSV's rows; error rows are counted, not used."""
     groups: dict[tuple[str, str, str], Group] = {}
-    for _, row in read_rows(path):
+    for number, row in read_rows(path):
         key = (row["instance_sha256"], row["solver"], row["params"])
         group = groups.get(key)
         if group is None:
@@ -93,7 +97,12 @@ def read_groups(path: str | Path, measure: str) -> list[Group]:
         if row["status"] == "error":
             group.errors += 1
             continue
-        value = max(float(row[measure]), _floor(measure))
+        value = float(row[measure])
+        if not math.isfinite(value):  # the reader takes 'nan' and 'inf' for numbers
+            warnings.warn(f"{path}:{number}: skipped: {measure} '{row[measure]}' is not a "
+                          "finite number", stacklevel=2)
+            continue
+        value = max(value, _floor(measure))
         timed_out = row["status"] == "timeout"
         walkers = int(row["walkers"])
         if walkers == 1:
@@ -126,7 +135,7 @@ def problem(group: Group) -> str | None:
 
 def predict_group(group: Group, options: PredictOptions) -> Prediction:
     sample = Sample(np.array(group.values), np.array(group.censored))
-    rng = np.random.default_rng([options.seed, int(group.sha256[:8], 16)])
+    rng = np.random.default_rng([options.seed, _group_seed(group.sha256)])
     fits = fit_all(sample) if options.dist == "auto" else [fit(options.dist, sample)]
     if options.gof_samples:
         fits = [Fit(f.model, f.params, f.loglik,
@@ -149,6 +158,13 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
                             float(high[j]), float(observed[0] / observed[j + 1]),
                             bool(bound[j + 1]), float(observed[0] / race_mean), len(race)))
     return Prediction(group, sample, fits, chosen, rows)
+
+
+def _group_seed(sha256: str) -> int:
+    """The group's part of the bootstrap seed: the hash's first 32 bits, or, for a CSV edited
+    by hand whose instance_sha256 is not hexadecimal, a checksum of it (not a traceback)."""
+    head = sha256[:8]
+    return int(head, 16) if re.fullmatch(r"[0-9a-fA-F]{8}", head) else zlib.crc32(sha256.encode())
 
 
 def predict_all(path: str | Path, options: PredictOptions

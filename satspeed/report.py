@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import zlib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +116,9 @@ def figure_stem(p: Prediction) -> str:
 
 
 def write_plots(predictions: list[Prediction], directory: Path, measure: str) -> list[Path]:
-    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}`."""
+    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}`. Groups that differ
+    only in their parameters (a parameter sweep) would share a stem: theirs ends with a
+    checksum of the parameters, so that no group's figures overwrite another's."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -122,8 +126,11 @@ def write_plots(predictions: list[Prediction], directory: Path, measure: str) ->
 
     directory.mkdir(parents=True, exist_ok=True)
     written = []
+    stems = Counter(figure_stem(p) for p in predictions)
     for p in predictions:
         stem = directory / figure_stem(p)
+        if stems[stem.name] > 1:
+            stem = stem.with_name(f"{stem.name}.{zlib.crc32(p.group.params.encode()):08x}")
         fig = _rtd_figure(plt, p, measure)
         written += _save(fig, stem.with_name(stem.name + ".rtd"))
         plt.close(fig)

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections import Counter
@@ -47,11 +48,13 @@ def satspeed_run(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
                           cwd=cwd, capture_output=True, text=True, timeout=WAIT)
 
 
-def start_run(*args: object, cwd: Path) -> subprocess.Popen[str]:
-    """Start a campaign in the background, its output to cwd/stdout.txt and cwd/stderr.txt."""
+def start_run(*args: object, cwd: Path, session: bool = False) -> subprocess.Popen[str]:
+    """Start a campaign in the background, its output to cwd/stdout.txt and cwd/stderr.txt
+    (in a process group of its own with `session`, as a terminal would)."""
     with open(cwd / "stdout.txt", "w") as out, open(cwd / "stderr.txt", "w") as err:
         return subprocess.Popen([sys.executable, "-m", "satspeed", "run", *map(str, args)],
-                                cwd=cwd, stdout=out, stderr=err, text=True)
+                                cwd=cwd, stdout=out, stderr=err, text=True,
+                                start_new_session=session)
 
 
 def rows_of(path: Path) -> tuple[list[dict[str, str]], list[str]]:
@@ -377,6 +380,26 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path: Path, unsat_dir: Path) -> No
     assert_exactly(out, expected)
 
 
+def test_ctrl_c_from_a_terminal_while_the_workers_start(tmp_path: Path,
+                                                       unsat_dir: Path) -> None:
+    """A terminal's Ctrl-C reaches the whole process group, workers included, maybe while they
+    still import their modules: only the parent reacts, with no traceback from anyone."""
+    out = tmp_path / "out.csv"
+    proc = start_run(unsat_dir, *SLOW, "-o", out, cwd=tmp_path, session=True)
+    try:
+        workers = workers_of(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        proc.kill()
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert "run the same command again to resume" in stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert_all_gone(workers)
+    rows, messages = rows_of(out)
+    assert messages == [] and len(rows) < 40
+
+
 def test_kill_9_of_the_parent_then_resume(tmp_path: Path, unsat_dir: Path) -> None:
     out = tmp_path / "out.csv"
     args = (unsat_dir, *SLOW, "-o", out)
@@ -423,7 +446,10 @@ def test_a_run_that_kills_its_worker_gets_an_error_row() -> None:
     deadly = runs[1].seed
     pool = CrashyPool(2, None, 30.0, {deadly})
     rows: list[dict[str, object]] = []
-    pool.run(runs, rows.append)
+    thread = threading.Thread(target=pool.run, args=(runs, rows.append), daemon=True)
+    thread.start()
+    thread.join(WAIT)
+    assert not thread.is_alive(), "the pool hung"
     assert sorted(int(str(r["seed"])) for r in rows) == sorted(r.seed for r in runs)
     errors = [r for r in rows if r["status"] == "error"]
     assert len(errors) == 1 and errors[0]["seed"] == deadly

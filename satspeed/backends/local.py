@@ -13,10 +13,12 @@ import contextlib
 import multiprocessing as mp
 import os
 import signal
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection, wait
 
 from satspeed.plan import Run
@@ -66,6 +68,31 @@ def _send(conn: Connection, message: object) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Start worker processes with SIGINT blocked (they inherit the mask and keep it), so that
+    a Ctrl-C while they import numba prints no traceback from them; a Ctrl-C meanwhile is held
+    for the parent and raised when they are started, not in the middle of starting one."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    resource_tracker.ensure_running()  # starting the tracker unblocks SIGINT: start it first
+    held: list[int] = []
+    main = (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is not None)
+    if main:  # other threads (numpy's) may take the signal too: hold it at the handler
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if main:
+            signal.signal(signal.SIGINT, previous)
+            if held:
+                signal.raise_signal(signal.SIGINT)
+
+
 @dataclass
 class _Slot:
     process: mp.process.BaseProcess
@@ -89,16 +116,10 @@ class LocalPool:
         parent_end, child_end = self._ctx.Pipe()
         process = self._ctx.Process(target=_worker_main, daemon=True,
                                     args=(child_end, self.max_flips, self.timeout, os.getpid()))
-        # Start it with SIGINT blocked (the mask is inherited): a Ctrl-C while it imports numba
-        # must not print its traceback; the signal stays pending here and reaches the parent.
-        block = hasattr(signal, "pthread_sigmask")
-        if block:
-            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            process.start()
+            with _ctrl_c_held():
+                process.start()
         finally:
-            if block:
-                signal.pthread_sigmask(signal.SIG_SETMASK, old)
             child_end.close()
         return _Slot(process, parent_end)
 

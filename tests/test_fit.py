@@ -1,0 +1,276 @@
+"""Censored maximum-likelihood fits (satspeed.fit): recovery of known parameters with and
+without censoring, agreement with scipy's own censored fits and the closed-form exponential MLE,
+model choice by AIC, and the parametric-bootstrap goodness of fit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from satspeed.fit import (
+    AUTO_MODELS,
+    MODELS,
+    Fit,
+    Sample,
+    censor_like,
+    choose,
+    fit,
+    fit_all,
+    gof_pvalue,
+    ks_distance,
+    loglik,
+    scipy_args,
+)
+
+N = 20000
+CENSORING = (0.0, 0.1, 0.3)  # fraction of runs cut off at a fixed cutoff
+# The true models: scipy distribution and our parameters.
+TRUTHS: dict[str, tuple[stats.rv_continuous, dict[str, float]]] = {
+    "exp": (stats.expon(scale=100.0), {"rate": 0.01}),
+    "shifted-exp": (stats.expon(loc=50.0, scale=100.0), {"shift": 50.0, "rate": 0.01}),
+    "lognormal": (stats.lognorm(s=1.2, scale=math.exp(5.0)), {"mu": 5.0, "sigma": 1.2}),
+    "shifted-lognormal": (stats.lognorm(s=0.8, loc=30.0, scale=100.0),
+                          {"shift": 30.0, "mu": math.log(100.0), "sigma": 0.8}),
+    "weibull": (stats.weibull_min(c=0.7, scale=300.0), {"shape": 0.7, "scale": 300.0}),
+    "weibull-light": (stats.weibull_min(c=1.8, scale=300.0), {"shape": 1.8, "scale": 300.0}),
+}
+# Loose statistical tolerances at N = 20000 (several standard errors).
+TOLERANCE = {"rate": 0.05, "shift": 0.05, "mu": 0.01, "sigma": 0.05, "shape": 0.05, "scale": 0.05}
+
+
+def model_of(name: str) -> str:
+    return name.removesuffix("-light")
+
+
+def draw(dist: stats.rv_continuous, size: int, censoring: float, seed: int) -> Sample:
+    """`size` draws, right-censored at the (1 - censoring) quantile when censoring > 0."""
+    x = dist.rvs(size=size, random_state=np.random.default_rng(seed))
+    if not censoring:
+        return Sample(x, np.zeros(size, bool))
+    cutoff = float(dist.ppf(1 - censoring))
+    cut = x > cutoff
+    return Sample(np.where(cut, cutoff, x), cut)
+
+
+_SAMPLES: dict[tuple[str, float], Sample] = {}
+
+
+def sample_of(name: str, censoring: float) -> Sample:
+    key = (name, censoring)
+    if key not in _SAMPLES:
+        seed = list(TRUTHS).index(name) * 10 + CENSORING.index(censoring)
+        _SAMPLES[key] = draw(TRUTHS[name][0], N, censoring, seed=seed)
+    return _SAMPLES[key]
+
+
+def reference_loglik(dist: stats.rv_continuous, sample: Sample) -> float:
+    return float(np.sum(dist.logpdf(sample.observed))
+                 + np.sum(dist.logsf(sample.values[sample.censored])))
+
+
+# ---------------------------------------------------------------------------- recovery
+
+
+@pytest.mark.parametrize("censoring", CENSORING)
+@pytest.mark.parametrize("name", list(TRUTHS))
+def test_fit_recovers_the_true_parameters(name: str, censoring: float) -> None:
+    sample = sample_of(name, censoring)
+    assert abs(sample.censored.mean() - censoring) < 0.02
+    f = fit(model_of(name), sample)
+    truth = TRUTHS[name][1]
+    assert set(f.params) == set(truth)
+    for key, value in truth.items():
+        if key == "mu":  # a log scale: absolute
+            assert f.params[key] == pytest.approx(value, abs=TOLERANCE[key] * 5), key
+        elif key == "shift" and name == "shifted-lognormal":  # weakly identified: looser
+            assert f.params[key] == pytest.approx(value, rel=0.15), key
+        else:
+            assert f.params[key] == pytest.approx(value, rel=TOLERANCE[key]), key
+
+
+@pytest.mark.parametrize("censoring", CENSORING)
+@pytest.mark.parametrize("name", list(TRUTHS))
+def test_loglik_is_the_censored_likelihood(name: str, censoring: float) -> None:
+    """Fit.loglik = sum logpdf(solved) + sum logsf(censored), under the fitted parameters."""
+    sample = sample_of(name, censoring)
+    f = fit(model_of(name), sample)
+    fitted = f.family(**scipy_args(f.model, f.params))
+    assert f.loglik == pytest.approx(reference_loglik(fitted, sample), rel=1e-10)
+    assert f.loglik == pytest.approx(loglik(f.model, f.params, sample), rel=1e-12)
+    assert f.aic == pytest.approx(2 * len(f.params) - 2 * f.loglik)
+    # the maximum: at least the likelihood of the truth (not for the shifted exponential,
+    # whose shift is the sample minimum corrected for its bias, on purpose: not the MLE)
+    if f.model != "shifted-exp":
+        assert f.loglik >= reference_loglik(TRUTHS[name][0], sample) - 1e-6
+
+
+@pytest.mark.parametrize("censoring", CENSORING)
+def test_exponential_mle_is_the_closed_form(censoring: float) -> None:
+    """rate = solved runs / sum of all values, censored ones included; scipy agrees."""
+    sample = sample_of("exp", censoring)
+    f = fit("exp", sample)
+    closed = (~sample.censored).sum() / sample.values.sum()
+    assert f.params["rate"] == pytest.approx(closed, rel=1e-12)
+    _, scale = stats.expon.fit(sample.to_scipy(), floc=0)
+    assert f.params["rate"] == pytest.approx(1 / scale, rel=1e-4)
+
+
+@pytest.mark.parametrize("censoring", CENSORING)
+@pytest.mark.parametrize("name", ["lognormal", "weibull", "weibull-light"])
+def test_censored_mle_equals_scipy(name: str, censoring: float) -> None:
+    """Our fit is scipy's `<dist>.fit(CensoredData, floc=0)` to 1e-4, and at least as likely."""
+    sample = sample_of(name, censoring)
+    model = model_of(name)
+    ours = fit(model, sample)
+    if model == "lognormal":
+        s, loc, scale = stats.lognorm.fit(sample.to_scipy(), floc=0)
+        theirs = {"mu": math.log(scale), "sigma": s}
+    else:
+        c, loc, scale = stats.weibull_min.fit(sample.to_scipy(), floc=0)
+        theirs = {"shape": c, "scale": scale}
+    assert loc == 0
+    for key, value in theirs.items():
+        assert ours.params[key] == pytest.approx(value, rel=1e-4), key
+    assert ours.loglik >= loglik(model, theirs, sample) - 1e-6
+
+
+def test_a_sample_as_scipy_censored_data() -> None:
+    sample = Sample(np.array([3.0, 1.0, 5.0, 5.0]), np.array([False, False, True, True]))
+    data = sample.to_scipy()
+    assert len(data) == 4
+    assert data.num_censored() == 2
+    assert sample.observed.tolist() == [3.0, 1.0]
+
+
+# ---------------------------------------------------------------------------- model choice
+
+
+def equivalent_to_exp(f: Fit) -> bool:
+    """Models that nest the exponential, at the exponential."""
+    if f.model == "shifted-exp":
+        return f.params["shift"] < 0.01 / f.params["rate"]
+    if f.model == "weibull":
+        return abs(f.params["shape"] - 1) < 0.02
+    return f.model == "exp"
+
+
+@pytest.mark.parametrize("censoring", [0.0, 0.3])
+def test_aic_picks_the_exponential(censoring: float) -> None:
+    fits = fit_all(sample_of("exp", censoring))
+    assert [f.aic for f in fits] == sorted(f.aic for f in fits)
+    assert equivalent_to_exp(fits[0]), fits[0]
+    chosen = choose(fits)  # among AUTO_MODELS: the shifted exponential, at shift ~0
+    assert chosen.model == "shifted-exp"
+    assert equivalent_to_exp(chosen)
+
+
+@pytest.mark.parametrize("censoring", [0.0, 0.3])
+def test_aic_picks_the_lognormal(censoring: float) -> None:
+    fits = fit_all(sample_of("lognormal", censoring))
+    best = fits[0]
+    assert best.model in ("lognormal", "shifted-lognormal")
+    assert best.params.get("shift", 0.0) < 0.01 * math.exp(5.0)
+    chosen = choose(fits)
+    assert chosen.model in ("lognormal", "shifted-lognormal")
+    assert chosen.params.get("shift", 0.0) < 0.01 * math.exp(5.0)
+
+
+@pytest.mark.parametrize("censoring", [0.0, 0.3])
+@pytest.mark.parametrize("name", ["weibull", "weibull-light"])
+def test_aic_picks_the_weibull(name: str, censoring: float) -> None:
+    fits = fit_all(sample_of(name, censoring))
+    assert fits[0].model == "weibull"
+    assert all(f.aic > fits[0].aic + 10 for f in fits[1:])
+    assert choose(fits).model in AUTO_MODELS  # never chosen automatically (README)
+    assert choose(fits, MODELS).model == "weibull"
+
+
+@pytest.mark.parametrize("censoring", [0.0, 0.3])
+@pytest.mark.parametrize("name", ["shifted-exp", "shifted-lognormal"])
+def test_aic_picks_the_shifted_models(name: str, censoring: float) -> None:
+    fits = fit_all(sample_of(name, censoring))
+    assert fits[0].model == name
+    assert choose(fits).model == name
+    assert fits[0].params["shift"] > 0.5 * TRUTHS[name][1]["shift"]
+
+
+def test_choose_prefers_the_most_general_model_within_the_tolerance() -> None:
+    fits = [Fit("shifted-exp", {"shift": 1.0, "rate": 1.0}, -100.0),
+            Fit("lognormal", {"mu": 1.0, "sigma": 1.0}, -101.0),
+            Fit("shifted-lognormal", {"shift": 1.0, "mu": 1.0, "sigma": 1.0}, -104.0)]
+    assert choose(fits).model == "shifted-lognormal"  # 8 AIC units worse: within 10
+    fits[2] = Fit("shifted-lognormal", {"shift": 1.0, "mu": 1.0, "sigma": 1.0}, -106.0)
+    assert choose(fits).model == "shifted-exp"  # 12 worse: the best wins
+    assert choose(fits, ("lognormal",)).model == "lognormal"
+
+
+# ---------------------------------------------------------------------------- goodness of fit
+
+GOF_N = 300
+GOF_SAMPLES = 50
+
+
+@pytest.mark.parametrize(("name", "censoring"), [
+    *((name, 0.0) for name in ("exp", "shifted-exp", "lognormal", "shifted-lognormal",
+                               "weibull")),
+    ("exp", 0.2), ("lognormal", 0.2), ("weibull", 0.2),
+])
+def test_gof_p_value_is_not_tiny_for_the_true_family(name: str, censoring: float) -> None:
+    """Under the true family the p-value is uniform: the median of three is rarely small."""
+    pvalues = []
+    for seed in (11, 12, 13):
+        sample = draw(TRUTHS[name][0], GOF_N, censoring, seed=seed)
+        f = fit(model_of(name), sample)
+        pvalues.append(gof_pvalue(f, sample, GOF_SAMPLES, np.random.default_rng(seed)))
+    assert all(0 < p <= 1 for p in pvalues)
+    assert np.median(pvalues) > 0.05, pvalues
+
+
+@pytest.mark.parametrize("model", ["exp", "shifted-exp", "weibull"])
+def test_gof_p_value_is_small_for_a_wrong_family(model: str) -> None:
+    sample = draw(stats.lognorm(s=2.5, scale=100.0), 500, 0.0, seed=3)
+    p = gof_pvalue(fit(model, sample), sample, GOF_SAMPLES, np.random.default_rng(5))
+    assert 0 < p < 0.05
+
+
+def test_gof_p_values_are_in_the_unit_interval() -> None:
+    uncensored = draw(TRUTHS["lognormal"][0], 100, 0.0, seed=2)
+    censored = draw(TRUTHS["lognormal"][0], 100, 0.3, seed=2)
+    fits = [(f, uncensored) for f in fit_all(uncensored)]
+    fits += [(fit(m, censored), censored) for m in ("exp", "lognormal", "weibull")]
+    for f, sample in fits:
+        p = gof_pvalue(f, sample, 10, np.random.default_rng(0))
+        assert 0 < p <= 1
+        assert p in {(k + 1) / (d + 1) for d in range(11) for k in range(d + 1)}
+
+
+def test_ks_distance_without_censoring_is_the_ks_statistic() -> None:
+    sample = draw(TRUTHS["lognormal"][0], 200, 0.0, seed=4)
+    f = fit("lognormal", sample)
+    expected = stats.kstest(sample.values, f.cdf).statistic
+    assert ks_distance(sample, f) == pytest.approx(expected, rel=1e-12)
+
+
+def test_ks_distance_with_censoring_uses_kaplan_meier() -> None:
+    """With one fixed cutoff, Kaplan-Meier below the cutoff is the plain ECDF of all runs."""
+    sample = draw(TRUTHS["exp"][0], 200, 0.3, seed=6)
+    f = fit("exp", sample)
+    obs = np.sort(sample.observed)
+    n = len(sample.values)
+    right = np.arange(1, len(obs) + 1) / n
+    expected = max(np.max(np.abs(right - f.cdf(obs))),
+                   np.max(np.abs(right - 1 / n - f.cdf(obs))))
+    assert ks_distance(sample, f) == pytest.approx(expected, rel=1e-9)
+
+
+def test_censor_like_uses_the_data_cutoffs() -> None:
+    sample = Sample(np.array([1.0, 2.0, 10.0, 10.0]), np.array([False, False, True, True]))
+    draws = np.array([12.0, 3.0, 5.0, 20.0])
+    sim = censor_like(sample, draws)
+    assert sim.values.tolist() == [10.0, 3.0, 5.0, 10.0]
+    assert sim.censored.tolist() == [True, False, False, True]
+    uncensored = Sample(np.array([1.0, 2.0]), np.array([False, False]))
+    assert not censor_like(uncensored, np.array([1e9, 1e12])).censored.any()
