@@ -48,7 +48,9 @@ class Worker:
         None if `stop` ended it (nothing to record)."""
         started = now_iso()
         try:
-            result = run_once(self.walk(run), run.seed, self.max_flips, self.timeout, stop=stop)
+            walk = self.walk(run)  # loads the instance the first time: not part of the run
+            started = now_iso()
+            result = run_once(walk, run.seed, self.max_flips, self.timeout, stop=stop)
         except Exception as exc:
             return error_row(run, f"{type(exc).__name__}: {exc}", self, started)
         if result.status == "stopped":

@@ -142,7 +142,8 @@ class LocalPool:
                 return None
             instance = todo[0].instance
             batch: list[Run] = []
-            size = self._batch_size(instance)
+            left = sum(1 for r in todo if r.instance == instance) if len(todo) < 4096 else 4096
+            size = min(self._batch_size(instance), max(1, -(-left // self.workers)))
             while todo and len(batch) < size and todo[0].instance == instance:
                 batch.append(todo.popleft())
             return batch, False
@@ -157,8 +158,8 @@ class LocalPool:
                 slot.conn.send(slot.batch)
 
         def receive(slot: _Slot, rows: list[dict[str, object]]) -> None:
+            del slot.batch[: len(rows)]  # a worker reports its batch's runs in order
             for row in rows:
-                slot.batch = [r for r in slot.batch if r.seed != row["seed"]]
                 instance = str(row["instance"])
                 wall = float(str(row["wall_s"]))
                 old = self._seconds.get(instance)
