@@ -10,9 +10,7 @@ import click
 
 from satspeed import __version__
 from satspeed.errors import SatspeedError
-
-SOLVER_NAMES = ("probsat", "walksat")
-MODELS = ("exp", "shifted-exp", "lognormal", "shifted-lognormal", "weibull")
+from satspeed.names import MODELS, SOLVER_NAMES
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

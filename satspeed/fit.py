@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-MODELS = ("exp", "shifted-exp", "lognormal", "shifted-lognormal", "weibull")
+from satspeed.names import MODELS
+
 # What `--dist auto` chooses from (see `choose`). Exponential and Weibull are fitted and
 # reported too, but not chosen automatically: both put mass down to zero time, so their speedup
 # grows without bound (n, or n^(1/k) for a Weibull shape k < 1); on random 3-SAT, allowing them
