@@ -10,7 +10,7 @@ import click
 
 from satspeed import __version__
 from satspeed.errors import SatspeedError
-from satspeed.names import MODELS, SOLVER_NAMES
+from satspeed.names import MODELS
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -36,9 +36,23 @@ def main() -> None:
     """Benchmark SAT stochastic local search solvers and predict their multi-walk speedup."""
 
 
+def _check_solvers(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    """Reject an unknown solver name or a bad spec file as a bad option (exit 2)."""
+    from satspeed.specs import find_spec
+
+    for text in value if isinstance(value, tuple) else (value,):
+        try:
+            find_spec(str(text))
+        except SatspeedError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="probsat", show_default=True)
+@click.option("--solver", default="probsat", show_default=True, metavar="NAME|SPEC.toml",
+              callback=_check_solvers,
+              help="A built-in kernel or a kernel spec (see `satspeed solvers`).")
 @click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=0, show_default=True,
               help="Run seed: the same seed gives the same flips and model on any machine.")
 @click.option("--max-flips", type=click.IntRange(min=0), default=None,
@@ -84,9 +98,33 @@ def gen(outdir: Path, family: str, k: int, n: int, ratio: float | None, m: int |
              sat_only=sat_only, check_timeout=check_timeout, compress=compress)
 
 
+def _walker_counts(ctx: click.Context, param: click.Parameter, text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        counts = ()
+    if not counts or counts[0] < 1:
+        raise click.BadParameter(f"expected positive integers like 1,2,4, not {text!r}")
+    return counts
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="probsat", show_default=True)
+@click.option("--solver", "solvers", multiple=True, metavar="NAME|SPEC.toml",
+              callback=_check_solvers,
+              help="Solver to run: a name from `satspeed solvers` or a spec file; repeat for "
+              "several (default: probsat).")
+@click.option("--walkers", default="1", show_default=True, metavar="K,K,...",
+              callback=_walker_counts,
+              help="1 for sequential runs, k > 1 for races of k walkers stopped at the first "
+              "model; e.g. 1,2,4,8 (--runs applies to each).")
+@click.option("--portfolio", "portfolios", multiple=True, metavar="NAME=K,NAME=K",
+              help="Also race this mixed portfolio (e.g. probsat=2,sparrow=2); repeatable.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Local worker processes, or a dask.distributed cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS|FILE",
+              help="Dask scheduler address (tcp://host:8786) or scheduler file (JSON); "
+              "without it --engine dask starts a LocalCluster here.")
 @click.option("--runs", type=click.IntRange(min=1), default=500, show_default=True,
               help="Independent seeded runs per instance.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -104,18 +142,35 @@ def gen(outdir: Path, family: str, k: int, n: int, ratio: float | None, m: int |
               metavar="SECONDS", help="First ask python-sat's CDCL solver for up to SECONDS "
               "per instance and skip those proven unsatisfiable.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
-def run(paths: tuple[Path, ...], solver: str, runs: int, workers: int | None,
-        max_flips: int | None, timeout: float, seed: int, output: Path,
+def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, ...],
+        portfolios: tuple[str, ...], engine: str, scheduler: str | None, runs: int,
+        workers: int | None, max_flips: int | None, timeout: float, seed: int, output: Path,
         check_sat: float | None, quiet: bool) -> None:
     """Make RUNS seeded runs of a solver on every DIMACS file in PATHS, appending to a CSV.
 
-    Re-running the same command resumes: runs already in the CSV are skipped.
+    With --walkers k (k > 1), each run is a race of k walkers with their own seeds, stopped
+    when the first finds a model. Re-running the same command resumes: runs already in the
+    CSV are skipped.
     """
     from satspeed.campaign import CampaignOptions, command_line, default_workers, run_campaign
 
-    options = CampaignOptions(list(paths), solver, runs, workers or default_workers(),
-                              max_flips, timeout, seed, output, check_sat, quiet)
+    if portfolios:
+        from satspeed.portfolio import parse_portfolio
+    if scheduler is not None and engine != "dask":
+        raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
+    options = CampaignOptions(
+        list(paths), solvers or ("probsat",), runs, workers or default_workers(), max_flips,
+        timeout, seed, output, check_sat, quiet, walkers,
+        tuple(parse_portfolio(p) for p in portfolios), engine, scheduler)
     sys.exit(run_campaign(options, command_line()))
+
+
+@main.command("solvers")
+def solvers_command() -> None:
+    """List the solvers `--solver` accepts: built-in kernels and the specs in solvers/."""
+    from satspeed.solvers_command import list_solvers
+
+    list_solvers()
 
 
 @main.command()
@@ -124,8 +179,10 @@ def run(paths: tuple[Path, ...], solver: str, runs: int, workers: int | None,
               help="Core counts to predict for (default 1,2,4,...,384 with 48, 96, 192).")
 @click.option("--max-cores", type=click.IntRange(min=1), default=None,
               help="Powers of two up to N, and N.")
-@click.option("--measure", type=click.Choice(["flips", "cpu_s", "wall_s"]), default="flips",
-              show_default=True, help="Runtime measure: flips are machine independent.")
+@click.option("--measure", type=click.Choice(["flips", "cpu_s", "wall_s"]), default=None,
+              help="Runtime measure: flips are machine independent (default), but a flip of "
+              "one solver does not cost what a flip of another does: cpu_s is the default "
+              "with --portfolio and --allocate.")
 @click.option("--dist", type=click.Choice(["auto", *MODELS]), default="auto",
               show_default=True, help="Distribution to predict with (auto: lowest AIC).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=100, show_default=True,
@@ -140,9 +197,21 @@ def run(paths: tuple[Path, ...], solver: str, runs: int, workers: int | None,
               help="Also write the JSON document to this file.")
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR", help="Write RTD and speedup figures (PNG, SVG) to DIR.")
-def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str, dist: str,
-            bootstrap: int, gof_samples: int, seed: int, as_json: bool, output: Path | None,
-            plot: Path | None) -> None:
+@click.option("--portfolio", "portfolios", multiple=True, metavar="NAME=K,...",
+              help="Predict a mixed portfolio (e.g. probsat=8,sparrow=8: 8 walkers of each) "
+              "beside each member alone on as many cores; repeatable.")
+@click.option("--allocate", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Find the best split of N cores among the solvers measured, per instance "
+              "and for all instances together.")
+@click.option("--allocate-objective", type=click.Choice(["mean", "par2"]), default="mean",
+              show_default=True, help="What --allocate minimises: the mean predicted time, or "
+              "the PAR-2 score (a run past the cutoff counts twice the cutoff).")
+@click.option("--par-cutoff", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="PAR-2 cutoff in the measure (default: the runs' cutoff).")
+def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | None,
+            dist: str, bootstrap: int, gof_samples: int, seed: int, as_json: bool,
+            output: Path | None, plot: Path | None, portfolios: tuple[str, ...],
+            allocate: int | None, allocate_objective: str, par_cutoff: float | None) -> None:
     """Fit runtime distributions to the runs in CSV and predict multi-walk speedup.
 
     Exit codes: 0 done (groups that cannot be fitted are reported and skipped), 1 bad input
@@ -151,4 +220,5 @@ def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str, d
     from satspeed.predict_command import predict_command
 
     sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
-                             seed, as_json, output, plot))
+                             seed, as_json, output, plot, portfolios, allocate,
+                             allocate_objective, par_cutoff))

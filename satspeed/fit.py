@@ -80,8 +80,23 @@ class Fit:
     def family(self) -> stats.rv_continuous:
         return _FAMILIES[self.model]
 
+    @property
+    def shift(self) -> float:
+        """Below this time the model puts no probability (0 for the unshifted models)."""
+        return self.params.get("shift", 0.0)
+
     def cdf(self, x: np.ndarray) -> np.ndarray:
         return self.family.cdf(x, **scipy_args(self.model, self.params))
+
+    def logsf(self, x: np.ndarray) -> np.ndarray:
+        """log P(Y > x): 0 below the shift."""
+        return self.family.logsf(x, **scipy_args(self.model, self.params))
+
+    def ppf(self, q: float) -> float:
+        return float(self.family.ppf(q, **scipy_args(self.model, self.params)))
+
+    def isf(self, q: float) -> float:
+        return float(self.family.isf(q, **scipy_args(self.model, self.params)))
 
     def rvs(self, size: int, rng: np.random.Generator) -> np.ndarray:
         return self.family.rvs(size=size, random_state=rng,

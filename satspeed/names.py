@@ -1,5 +1,4 @@
 """Names the command line offers, defined once here (a light module: `satspeed --help` should
 not have to import numba or scipy to list them)."""
 
-SOLVER_NAMES = ("probsat", "walksat")
 MODELS = ("exp", "shifted-exp", "lognormal", "shifted-lognormal", "weibull")

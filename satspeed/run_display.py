@@ -31,12 +31,15 @@ def say(message: str) -> None:
 @dataclass(frozen=True)
 class InstanceSummary:
     name: str
+    solver: str
+    walkers: int
     runs: int
     solved: int
     timeouts: int
     errors: int
     median_flips: float
     median_cpu_s: float
+    median_wall_s: float
     flips_per_s: float
 
 
@@ -92,15 +95,18 @@ def _stats(counts: Counter[str]) -> str:
 
 
 def print_summary(summaries: list[InstanceSummary]) -> None:
-    """The per-instance summary table, on stdout."""
-    table = Table(title="satspeed run: summary")
-    for heading in ("instance", "runs", "solved", "timeouts", "errors", "median flips",
-                    "median s", "flips/s"):
-        table.add_column(heading, justify="left" if heading == "instance" else "right")
+    """The summary table (per instance, solver and walkers), on stdout. For a race, flips
+    are the winner's, CPU seconds those of all its walkers."""
+    table = Table(title="satspeed run: summary (medians over solved runs)")
+    for heading in ("instance", "solver", "walkers", "runs", "solved", "timeouts", "errors",
+                    "flips", "cpu s", "wall s", "flips/s"):
+        table.add_column(heading, justify="left" if heading in ("instance", "solver")
+                         else "right")
     for s in summaries:
         solved = f"{100 * s.solved / s.runs:.0f}%" if s.runs else "-"
-        table.add_row(s.name, str(s.runs), solved, str(s.timeouts), str(s.errors),
-                      _num(s.median_flips, "{:,.0f}"), _num(s.median_cpu_s, "{:.4f}"),
+        table.add_row(s.name, s.solver, str(s.walkers), str(s.runs), solved, str(s.timeouts),
+                      str(s.errors), _num(s.median_flips, "{:,.0f}"),
+                      _num(s.median_cpu_s, "{:.4f}"), _num(s.median_wall_s, "{:.4f}"),
                       _num(s.flips_per_s, "{:,.0f}"))
     out = Console()
     if not out.is_terminal:  # a pipe or file: do not squeeze the table into 80 columns

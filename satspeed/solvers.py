@@ -1,7 +1,7 @@
-"""Solver registry: a solver is a kernel plus its parameters; `run_once` makes one seeded run.
+"""Making one seeded run of a built-in kernel: `make_walk`, then `run_once` to a model or a cutoff.
 
-Parameters left unset take the published defaults, which for probSAT depend on the longest
-clause of the formula (as in the reference C code).
+The kernels and their parameters are in satspeed/algorithms; specs (names, TOML files) in
+satspeed/specs.
 """
 
 from __future__ import annotations
@@ -9,43 +9,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from satspeed.algorithms import ALGORITHMS
+from satspeed.algorithms.base import Walk
 from satspeed.cnf import Formula
 from satspeed.errors import SatspeedError
-from satspeed.kernels.probsat import probsat_flips
-from satspeed.kernels.rng import seed_state
-from satspeed.kernels.walk import FLIPS, NUM_FALSE, init_walk
-from satspeed.kernels.walksat import walksat_flips
+from satspeed.specs import SolverSpec, find_spec
 
 CHUNK_FLIPS = 1 << 16  # flips per kernel call between cutoff checks
-
-# probSAT SC13 defaults by longest clause: (function, cb, eps, caching)
-_PROBSAT_DEFAULTS = {3: ("poly", 2.06, 0.9, False), 4: ("exp", 2.85, 1.0, True),
-                     5: ("exp", 3.7, 1.0, True), 6: ("exp", 5.1, 1.0, True)}
-_PROBSAT_LONG = ("exp", 5.4, 1.0, True)
-
-
-def probsat_params(formula: Formula, **given: object) -> dict[str, object]:
-    """probSAT's parameters: the published defaults for this formula, overridden by `given`."""
-    k = formula.max_clause_len
-    fct, cb, eps, caching = _PROBSAT_DEFAULTS.get(k if k >= 3 else 3, _PROBSAT_LONG)
-    params: dict[str, object] = {"fct": fct, "cb": cb, "eps": eps, "caching": caching}
-    params.update({key: value for key, value in given.items() if value is not None})
-    if params["fct"] not in ("poly", "exp"):
-        raise SatspeedError(f"probsat: fct must be 'poly' or 'exp', not {params['fct']!r}")
-    return params
-
-
-def walksat_params(formula: Formula, **given: object) -> dict[str, object]:
-    """WalkSAT/SKC's parameters: noise 0.567 unless given."""
-    params: dict[str, object] = {"noise": 0.567}
-    params.update({key: value for key, value in given.items() if value is not None})
-    if not 0.0 <= float(params["noise"]) <= 1.0:  # type: ignore[arg-type]
-        raise SatspeedError(f"walksat: noise must be in [0, 1], not {params['noise']}")
-    return params
 
 
 def format_params(params: dict[str, object]) -> str:
@@ -59,85 +33,28 @@ def format_params(params: dict[str, object]) -> str:
     return ",".join(f"{key}={text(params[key])}" for key in sorted(params))
 
 
-@dataclass
-class Walk:
-    """One SLS walk on a formula: the kernel state, advanced in chunks of flips."""
-
-    formula: Formula
-    solver: str
-    params: dict[str, object]
-    step: Callable[[int], tuple[bool, int]] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        f = self.formula
-        n, m = f.num_vars, f.num_clauses
-        self.assign = np.zeros(n, np.uint8)
-        self.num_true = np.zeros(m, np.int32)
-        self.crit = np.zeros(m, np.int32)
-        self.breaks = np.zeros(n, np.int32)
-        self.false_list = np.zeros(m, np.int32)
-        self.where_false = np.zeros(m, np.int32)
-        self.counters = np.zeros(2, np.int64)
-        self.rng = np.zeros(4, np.uint64)
-        self.scratch = np.zeros(max(f.max_clause_len, 1), np.float64)
-        self.step = self._make_step()
-
-    def _make_step(self) -> Callable[[int], tuple[bool, int]]:
-        f, p = self.formula, self.params
-        state = (f.clause_start, f.lits, f.occ_start, f.occ, self.assign, self.num_true,
-                 self.crit, self.breaks, self.false_list, self.where_false, self.counters,
-                 self.rng)
-        if self.solver == "probsat":
-            b = np.arange(f.max_occurrences + 1, dtype=np.float64)
-            cb = float(p["cb"])  # type: ignore[arg-type]
-            table = (float(p["eps"]) + b) ** -cb if p["fct"] == "poly" else cb**-b  # type: ignore[arg-type]
-            caching = bool(p["caching"])
-            return lambda max_flips: probsat_flips(*state, self.scratch, table, caching,
-                                                   max_flips)
-        if self.solver == "walksat":
-            best = np.zeros(max(f.max_clause_len, 1), np.int32)
-            noise = float(p["noise"])  # type: ignore[arg-type]
-            return lambda max_flips: walksat_flips(*state, best, noise, max_flips)
-        raise SatspeedError(f"unknown solver '{self.solver}' (known: {', '.join(SOLVERS)})")
-
-    def start(self, seed: int) -> None:
-        """Seed the RNG and draw the initial assignment."""
-        seed_state(self.rng, np.uint64(seed))
-        f = self.formula
-        init_walk(f.clause_start, f.lits, f.num_vars, self.assign, self.num_true, self.crit,
-                  self.breaks, self.false_list, self.where_false, self.counters, self.rng)
-
-    @property
-    def flips(self) -> int:
-        return int(self.counters[FLIPS])
-
-    @property
-    def solved(self) -> bool:
-        return int(self.counters[NUM_FALSE]) == 0
-
-
-SOLVERS: dict[str, Callable[..., dict[str, object]]] = {
-    "probsat": probsat_params,
-    "walksat": walksat_params,
-}
-
-
-def make_walk(formula: Formula, solver: str, **given: object) -> Walk:
-    """A Walk for `solver` ('probsat' or 'walksat') with its parameters resolved."""
-    if solver not in SOLVERS:
-        raise SatspeedError(f"unknown solver '{solver}' (known: {', '.join(SOLVERS)})")
-    return Walk(formula, solver, SOLVERS[solver](formula, **given))
+def make_walk(formula: Formula, solver: str | SolverSpec, **given: object) -> Walk:
+    """A Walk of a built-in kernel (by name or spec), its parameters resolved for `formula`
+    (the spec's parameters, overridden by `given`)."""
+    spec = solver if isinstance(solver, SolverSpec) else find_spec(solver)
+    if spec.kernel is None:
+        raise SatspeedError(f"solver '{spec.name}' is an external command, not a kernel")
+    algorithm = ALGORITHMS[spec.kernel]
+    params = algorithm.params(formula, **{**spec.given, **given})
+    return algorithm.walk(formula, spec.name, params)
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """The outcome of one run: status 'sat' (model verified), 'timeout' or 'stopped'."""
+    """The outcome of one run: status 'sat' (model verified), 'timeout', 'stopped' or 'error'
+    (`message` says why)."""
 
     status: str
     flips: int
     cpu_s: float
     wall_s: float
     model: np.ndarray | None
+    message: str = ""
 
 
 def warm_up(walk: Walk) -> None:

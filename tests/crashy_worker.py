@@ -10,22 +10,23 @@ import os
 import signal
 from multiprocessing.connection import Connection
 
-from satspeed.backends.local import LocalPool, _Slot, _worker_main
+from satspeed.backends.local import LocalPool, RaceBoard, _Slot, _worker_main
 from satspeed.worker import Worker
 
 
 def crashy_main(conn: Connection, max_flips: int | None, timeout: float | None, parent: int,
-                deadly: frozenset[int]) -> None:
-    """The normal worker loop, except that a run with a seed in `deadly` kills the process."""
-    original = Worker.run
+                board: RaceBoard, deadly: frozenset[int]) -> None:
+    """The normal worker loop, except that a run (or race walker) with a seed in `deadly`
+    kills the process."""
+    original = Worker.attempt
 
-    def run(self: Worker, run, stop=None):  # type: ignore[no-untyped-def]
-        if run.seed in deadly:
+    def attempt(self: Worker, spec, instance, seed, stop=None, chunk=None):  # type: ignore[no-untyped-def]
+        if seed in deadly:
             os.kill(os.getpid(), signal.SIGKILL)
-        return original(self, run, stop)
+        return original(self, spec, instance, seed, stop, chunk)
 
-    Worker.run = run  # type: ignore[method-assign]
-    _worker_main(conn, max_flips, timeout, parent)
+    Worker.attempt = attempt  # type: ignore[method-assign]
+    _worker_main(conn, max_flips, timeout, parent, board)
 
 
 class CrashyPool(LocalPool):
@@ -36,11 +37,5 @@ class CrashyPool(LocalPool):
         self.started = 0
 
     def _start(self) -> _Slot:
-        parent_end, child_end = self._ctx.Pipe()
-        process = self._ctx.Process(
-            target=crashy_main, daemon=True,
-            args=(child_end, self.max_flips, self.timeout, os.getpid(), self.deadly))
-        process.start()
-        child_end.close()
         self.started += 1
-        return _Slot(process, parent_end)
+        return self._spawn(crashy_main, self.deadly)

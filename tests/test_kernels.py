@@ -12,18 +12,13 @@ import numpy as np
 import pytest
 from naive import NaiveWalk, is_model, naive_walk
 
+from satspeed.algorithms.base import Walk
+from satspeed.algorithms.breaks import probsat_params, walksat_params
 from satspeed.cnf import Formula, parse_cnf, read_cnf
 from satspeed.errors import SatspeedError
 from satspeed.kernels.rng import below, next_u64, seed_state, uniform
 from satspeed.kernels.walk import FLIPS, NUM_FALSE
-from satspeed.solvers import (
-    Walk,
-    format_params,
-    make_walk,
-    probsat_params,
-    run_once,
-    walksat_params,
-)
+from satspeed.solvers import format_params, make_walk, run_once
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 MASK64 = (1 << 64) - 1

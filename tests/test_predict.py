@@ -27,7 +27,8 @@ LOGNORMAL, EXPONENTIAL = "a" * 64, "b" * 64
 CUTOFF = 3000
 FAST = ("--bootstrap", "5", "--gof-samples", "2")
 
-TOP_KEYS = {"schema", "satspeed_version", "csv", "measure", "cores", "groups", "skipped"}
+TOP_KEYS = {"schema", "satspeed_version", "csv", "measure", "cores", "groups", "skipped",
+            "portfolio_races", "portfolios", "allocation"}  # the last three: test_portfolio
 GROUP_KEYS = {"instance", "instance_sha256", "solver", "params", "runs", "solved", "timeouts",
               "errors", "chosen", "fits", "predictions"}
 FIT_KEYS = {"model", "params", "loglik", "aic", "gof_pvalue"}
@@ -131,7 +132,7 @@ def test_tables_per_group(campaign: Path) -> None:
 
 def test_json_schema(document: dict, campaign: Path) -> None:
     assert set(document) == TOP_KEYS
-    assert document["schema"] == 1
+    assert document["schema"] == 2
     assert document["csv"] == str(campaign)
     assert document["measure"] == "flips"
     assert document["cores"] == [1, 2, 4]

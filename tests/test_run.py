@@ -23,10 +23,11 @@ import pytest
 from crashy_worker import CrashyPool
 
 from satspeed import __version__
+from satspeed.algorithms import ALGORITHMS
 from satspeed.cnf import read_cnf
 from satspeed.plan import derive_seed, plan_runs
 from satspeed.results import COLUMNS, read_rows
-from satspeed.solvers import SOLVERS, format_params, make_walk, run_once
+from satspeed.solvers import format_params, make_walk, run_once
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"
@@ -75,7 +76,7 @@ def planned(paths: list[Path], runs: int, base: int, solver: str = "probsat"
     keys = set()
     for path in paths:
         formula = read_cnf(path)
-        params = format_params(SOLVERS[solver](formula))
+        params = format_params(ALGORITHMS[solver].params(formula))
         keys |= {(formula.sha256, solver, params,
                   derive_seed(base, formula.sha256, solver, params, i)) for i in range(runs)}
     return keys
@@ -441,7 +442,7 @@ def test_a_run_that_kills_its_worker_gets_an_error_row() -> None:
     a worker again is recorded as an error with the reason, and the others complete."""
     path = bundled("uf3-n50-")
     formula = read_cnf(path)
-    params = format_params(SOLVERS["probsat"](formula))
+    params = format_params(ALGORITHMS["probsat"].params(formula))
     runs = plan_runs(str(path), formula.sha256, "probsat", params, 8, 0)
     deadly = runs[1].seed
     pool = CrashyPool(2, None, 30.0, {deadly})
