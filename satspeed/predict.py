@@ -67,6 +67,7 @@ class Group:
     values: list[float] = field(default_factory=list)
     censored: list[bool] = field(default_factory=list)
     errors: int = 0
+    unmeasured: int = 0  # rows without the measure (an external solver that prints no flips)
     races: dict[int, list[tuple[float, bool]]] = field(default_factory=dict)
     cutoff: float = math.nan  # the largest cutoff of its sequential runs in the measure
 
@@ -128,6 +129,9 @@ def read_groups(path: str | Path, measure: str) -> list[Group]:
             group.errors += 1
             continue
         value = float(row[measure])
+        if value < 0:  # flips = -1: the solver did not report them
+            group.unmeasured += 1
+            continue
         if not math.isfinite(value):  # the reader takes 'nan' and 'inf' for numbers
             warnings.warn(f"{path}:{number}: skipped: {measure} '{row[measure]}' is not a "
                           "finite number", stacklevel=2)
@@ -163,6 +167,10 @@ def _floor(measure: str) -> float:
 def problem(group: Group) -> str | None:
     """Why this group cannot be fitted, or None."""
     solved = [v for v, c in zip(group.values, group.censored, strict=True) if not c]
+    if group.unmeasured:  # leaving them out would drop censored runs and bias the fit
+        return (f"{group.unmeasured} of its runs have no flips (flips = -1: the solver does "
+                "not report them, or was killed at the cutoff): predict with --measure cpu_s "
+                "or wall_s")
     if not group.values:
         return "no sequential runs (walkers = 1)"
     if not solved:

@@ -183,7 +183,8 @@ def machine_info() -> dict[str, object]:
 
 def package_versions() -> dict[str, str]:
     versions = {"python": sys.version.split()[0]}
-    for name in ("satspeed", "numpy", "numba", "scipy", "python-sat", "click", "rich"):
+    for name in ("satspeed", "numpy", "numba", "scipy", "python-sat", "click", "rich",
+                 "distributed"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -11,7 +11,7 @@ from satspeed.specs import available_specs, search_path
 def list_solvers() -> None:
     """Print one row per solver `--solver` accepts, and where specs are looked up."""
     table = Table(title="satspeed solvers")
-    for heading in ("name", "runs", "parameters", "from", "ready"):
+    for heading in ("name", "kind", "parameters", "from", "ready"):
         table.add_column(heading)
     for spec in available_specs(skip_broken=True):
         if spec.external:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from satspeed.errors import InputError, SatspeedError
 
-PLACEHOLDERS = ("instance", "seed", "max_flips", "timeout")
+PLACEHOLDERS = ("instance", "seed", "seed32", "max_flips", "timeout")
 BUNDLED = Path(__file__).resolve().parent.parent / "solvers"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 

@@ -141,5 +141,6 @@ def race_result(walkers: list[WalkerResult]) -> RunResult:
         return RunResult("sat", best.result.flips, cpu, best.race_wall, best.result.model)
     if any(r.status == "stopped" for r in results):
         return RunResult("stopped", 0, cpu, 0.0, None)
-    return RunResult("timeout", min(r.flips for r in results), cpu,
+    counted = [r.flips for r in results if r.flips >= 0]  # -1: not reported (external)
+    return RunResult("timeout", min(counted, default=-1), cpu,
                      max(r.wall_s for r in results), None)

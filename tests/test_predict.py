@@ -425,3 +425,19 @@ def test_run_then_predict_on_bundled_instances(tmp_path: Path) -> None:
         for kind in ("rtd.png", "rtd.svg", "speedup.png", "speedup.svg"):
             assert any(f.startswith(instance.name) and f.endswith(kind) for f in figures)
     assert all((tmp_path / "tmpdir" / f).stat().st_size > 1000 for f in figures)
+
+
+def test_a_solver_that_reports_no_flips(tmp_path: Path) -> None:
+    """An external solver without a flips regex writes flips = -1: predicting in flips skips
+    its group with the reason; in CPU seconds it is fitted."""
+    quiet = "f" * 64
+    rows = campaign_rows()[-50:]
+    rows += [{**run_row(quiet, s, "sat", 100 + 37 * s), "flips": -1} for s in range(30)]
+    path = write_csv(tmp_path / "runs.csv", rows)
+    result = invoke("predict", path, "--cores", "1,2", *FAST, "--json")
+    assert result.exit_code == 0, result.output
+    skipped = {s["instance_sha256"]: s["reason"] for s in json.loads(result.stdout)["skipped"]}
+    assert "30 of its runs have no flips" in skipped[quiet]
+    assert "--measure cpu_s" in skipped[quiet]
+    seconds = invoke("predict", path, "--cores", "1,2", *FAST, "--json", "--measure", "cpu_s")
+    assert quiet in {g["instance_sha256"] for g in json.loads(seconds.stdout)["groups"]}

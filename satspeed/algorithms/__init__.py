@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from satspeed.algorithms.base import Walk
 from satspeed.algorithms.breaks import ProbsatWalk, WalksatWalk, probsat_params, walksat_params
+from satspeed.algorithms.ccanr import CcanrWalk, ccanr_params
+from satspeed.algorithms.sparrow import SparrowWalk, sparrow_params
 from satspeed.cnf import Formula
 
 
@@ -28,4 +30,8 @@ ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (
     Algorithm("probsat", "probSAT SC13 (Balint & Schoening 2012)", probsat_params, ProbsatWalk),
     Algorithm("walksat", "WalkSAT/SKC (Selman, Kautz & Cohen 1994)", walksat_params,
               WalksatWalk),
+    Algorithm("ccanr", "CCAnr (Cai, Luo & Su 2015): configuration checking with aspiration",
+              ccanr_params, CcanrWalk),
+    Algorithm("sparrow", "Sparrow SAT 2011 (Balint & Froehlich 2010)", sparrow_params,
+              SparrowWalk),
 )}
