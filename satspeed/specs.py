@@ -4,7 +4,7 @@ command. Built-in kernels are specs of their own name; TOML files add configurat
     # solvers/sparrow-tuned.toml                # solvers/probsat-c.toml
     kernel = "sparrow"                          command = ["probSAT", "--maxflips",
     [params]                                               "{max_flips}", "{instance}", "{seed}"]
-    ps = 0.4                                    flips = 'c numFlips\\s*:\\s*(\\d+)'
+    sp = 0.4                                    flips = 'c numFlips\\s*:\\s*(\\d+)'
 
 `--solver NAME` looks for NAME.toml in $SATSPEED_SOLVERS, ./solvers and the bundled solvers/
 directory, then among the built-in kernels; `--solver path/to/spec.toml` loads that file.

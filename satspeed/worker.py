@@ -21,7 +21,7 @@ from satspeed.solvers import RunResult, make_walk, run_once, warm_up
 from satspeed.specs import SolverSpec
 
 HOST = platform.node()
-RACE_CHUNK = 1 << 13  # flips between polls of a race's stop flag (~2 ms of a fast kernel)
+RACE_CHUNK = 1 << 10  # flips between polls of a race's stop flag (0.2-1 ms of a kernel)
 _FORMULAS_KEPT = 8  # instances kept loaded per worker (memory bound on big instance sets)
 
 
