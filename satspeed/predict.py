@@ -94,6 +94,7 @@ class CoreRow:
     observed_is_bound: bool
     race_speedup: float  # from real races of n walkers; NaN when none
     race_runs: int
+    race_timeouts: int = 0  # races no walker won: their mean, so the speedup, is a bound
 
     @property
     def relative_error(self) -> float:
@@ -205,7 +206,8 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
         race_mean = float(np.mean([v for v, _ in race])) if race else np.nan
         rows.append(CoreRow(n, float(times[j]), float(speedup[j]), float(low[j]),
                             float(high[j]), float(observed[0] / observed[j + 1]),
-                            bool(bound[j + 1]), float(observed[0] / race_mean), len(race)))
+                            bool(bound[j + 1]), float(observed[0] / race_mean), len(race),
+                            sum(timed_out for _, timed_out in race)))
     return Prediction(group, sample, fits, chosen, rows)
 
 

@@ -6,7 +6,7 @@ JSON schema (version 2), one object:
             chosen, fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
             predictions: [{cores, predicted_time, predicted_speedup, speedup_low, speedup_high,
                            observed_speedup, observed_is_bound, race_speedup, race_runs,
-                           relative_error}]}],
+                           race_timeouts, relative_error}]}],
   skipped: [{instance, instance_sha256, solver, params, reason}],
   portfolio_races: [{instance, instance_sha256, solver, params, walkers, runs, mean_time}],
   portfolios: [{label, counts: {solver: k}, cores,
@@ -23,7 +23,7 @@ JSON schema (version 2), one object:
                   cutoffs: [...], best: {label, counts, predicted_time, objective},
                   best_pure: {solver, predicted_time, objective}, gain}
 Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
-Schema 2 added portfolio_races, portfolios and allocation to schema 1.
+Schema 2 added portfolio_races, portfolios, allocation and race_timeouts to schema 1.
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def print_tables(predictions: list[Prediction], skipped: list[tuple[Group, str]]
                                                           and math.isfinite(r.observed_speedup)
                                                           else "")
             race = f"{_fmt(r.race_speedup)} ({r.race_runs})" if r.race_runs else "-"
+            if r.race_timeouts:  # censored races: their mean is a lower bound
+                race += f" (bound: {r.race_timeouts} timeouts)"
             error = r.relative_error
             table.add_row(str(r.cores), _fmt(r.predicted_time, ".4g"),
                           _fmt(r.predicted_speedup), f"{_fmt(r.speedup_low)}-"
@@ -192,6 +194,7 @@ def to_json(predictions: list[Prediction], skipped: list[tuple[Group, str]], csv
                 "observed_speedup": _clean(r.observed_speedup),
                 "observed_is_bound": r.observed_is_bound,
                 "race_speedup": _clean(r.race_speedup), "race_runs": r.race_runs,
+                "race_timeouts": r.race_timeouts,
                 "relative_error": _clean(r.relative_error)} for r in p.rows],
         })
     document = {

@@ -34,7 +34,7 @@ GROUP_KEYS = {"instance", "instance_sha256", "solver", "params", "runs", "solved
 FIT_KEYS = {"model", "params", "loglik", "aic", "gof_pvalue"}
 PREDICTION_KEYS = {"cores", "predicted_time", "predicted_speedup", "speedup_low",
                    "speedup_high", "observed_speedup", "observed_is_bound", "race_speedup",
-                   "race_runs", "relative_error"}
+                   "race_runs", "race_timeouts", "relative_error"}
 SKIPPED_KEYS = {"instance", "instance_sha256", "solver", "params", "reason"}
 
 
@@ -178,7 +178,7 @@ def test_json_observed_and_race_speedups(document: dict, campaign: Path) -> None
     for n, p in by_cores.items():
         assert p["observed_speedup"] == pytest.approx(times[0] / times[[1, 2, 4].index(n)])
         assert p["observed_is_bound"] == (n <= group["timeouts"])
-    assert by_cores[4]["race_runs"] == 20
+    assert by_cores[4]["race_runs"] == 20 and by_cores[4]["race_timeouts"] == 0
     assert by_cores[4]["race_speedup"] == pytest.approx(times[0] / race_mean)
     assert by_cores[4]["relative_error"] == pytest.approx(
         (by_cores[4]["predicted_speedup"] - by_cores[4]["race_speedup"])
@@ -441,3 +441,18 @@ def test_a_solver_that_reports_no_flips(tmp_path: Path) -> None:
     assert "--measure cpu_s" in skipped[quiet]
     seconds = invoke("predict", path, "--cores", "1,2", *FAST, "--json", "--measure", "cpu_s")
     assert quiet in {g["instance_sha256"] for g in json.loads(seconds.stdout)["groups"]}
+
+
+def test_races_that_time_out_make_the_race_speedup_a_bound(tmp_path: Path) -> None:
+    rows = campaign_rows()
+    rows += [run_row(LOGNORMAL, s, "timeout", CUTOFF, walkers=2) for s in range(3000, 3002)]
+    rows += [run_row(LOGNORMAL, s, "sat", 300 + s % 7, walkers=2) for s in range(3002, 3010)]
+    path = write_csv(tmp_path / "runs.csv", rows)
+    result = invoke("predict", path, "--cores", "1,2,4", *FAST, "--json")
+    group = next(g for g in json.loads(result.stdout)["groups"]
+                 if g["instance_sha256"] == LOGNORMAL)
+    by_cores = {r["cores"]: r for r in group["predictions"]}
+    assert (by_cores[2]["race_runs"], by_cores[2]["race_timeouts"]) == (10, 2)
+    assert (by_cores[4]["race_runs"], by_cores[4]["race_timeouts"]) == (20, 0)
+    words = " ".join(invoke("predict", path, "--cores", "1,2", *FAST).stdout.split())
+    assert "(bound:" in words and "timeouts)" in words  # rich may wrap the cell
