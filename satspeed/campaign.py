@@ -132,11 +132,11 @@ def _check_walkers(runs: list[Run], options: CampaignOptions) -> int:
     what that means for its wall time)."""
     largest = max(r.walkers for r in runs)
     cores = default_workers()
-    if largest > cores:
+    if largest > cores and options.scheduler is None:  # a cluster's workers are elsewhere
         warnings.warn(f"races of {largest} walkers on {cores} cores: their walkers share "
                       "cores, so their wall time is not that of a "
                       f"{largest}-core race (flips still are)", stacklevel=2)
-    if largest > options.workers:
+    if largest > options.workers and options.scheduler is None:
         say(f"using {largest} worker processes: a race of {largest} walkers needs as many")
     return max(options.workers, largest)
 

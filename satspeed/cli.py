@@ -128,7 +128,7 @@ def _walker_counts(ctx: click.Context, param: click.Parameter, text: str) -> tup
 @click.option("--runs", type=click.IntRange(min=1), default=500, show_default=True,
               help="Independent seeded runs per instance.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: all cores).")
+              help="Worker processes (default: all cores; at least the largest race).")
 @click.option("--max-flips", type=click.IntRange(min=1), default=None,
               help="Flip cutoff per run (default: none).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
