@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -123,7 +123,8 @@ def _race_walker(conn: Connection, worker: Worker, board: RaceBoard, run: Run, i
     if result.status in ("sat", "error"):
         board.flags[slot] = WON  # a model, or a failed walker: either way the race is over
         race_wall = time.monotonic() - board.starts[slot]
-    return _send(conn, ("walker", WalkerResult(result, race_wall)))
+    # the model was verified here; the parent needs only the numbers
+    return _send(conn, ("walker", WalkerResult(replace(result, model=None), race_wall)))
 
 
 def _send(conn: Connection, message: object) -> bool:
