@@ -14,7 +14,8 @@ from naive_sparrow import NaiveSparrow
 from satspeed.algorithms.sparrow import SparrowWalk, c1_powers, sparrow_params
 from satspeed.cnf import Formula, parse_cnf, read_cnf
 from satspeed.errors import SatspeedError
-from satspeed.kernels.sparrow import NUM_FALSE, NUM_PROM, NUM_WEIGHTED, neighbours
+from satspeed.kernels.sparrow import NUM_FALSE, NUM_PROM, NUM_WEIGHTED
+from satspeed.kernels.walk import neighbours
 from satspeed.solvers import make_walk, run_once
 from satspeed.specs import find_spec, load_spec
 

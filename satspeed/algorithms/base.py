@@ -12,12 +12,14 @@ import numpy as np
 
 from satspeed.cnf import Formula
 from satspeed.errors import SatspeedError
+from satspeed.kernels.walk import FLIPS, NUM_FALSE
 
 
 class Walk(ABC):
     """One seeded SLS walk on a formula (the kernel contract of DESIGN.md, on the Python side)."""
 
     assign: np.ndarray  # uint8[num_vars], the current assignment
+    counters: np.ndarray  # int64, with counters[NUM_FALSE] and counters[FLIPS] (kernels/walk.py)
 
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         self.formula = formula
@@ -33,14 +35,14 @@ class Walk(ABC):
         """Make up to `max_flips` flips; (solved, flips made in this call)."""
 
     @property
-    @abstractmethod
     def flips(self) -> int:
         """Flips made since `start`."""
+        return int(self.counters[FLIPS])
 
     @property
-    @abstractmethod
     def solved(self) -> bool:
         """Whether `assign` satisfies the formula (as the kernel sees it)."""
+        return int(self.counters[NUM_FALSE]) == 0
 
 
 def with_defaults(name: str, defaults: dict[str, object], given: dict[str, object]

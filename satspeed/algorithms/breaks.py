@@ -13,7 +13,7 @@ from satspeed.cnf import Formula
 from satspeed.errors import SatspeedError
 from satspeed.kernels.probsat import probsat_flips
 from satspeed.kernels.rng import seed_state
-from satspeed.kernels.walk import FLIPS, NUM_FALSE, init_walk
+from satspeed.kernels.walk import init_walk
 from satspeed.kernels.walksat import walksat_flips
 
 # probSAT SC13 defaults by longest clause: (function, cb, eps, caching)
@@ -66,14 +66,6 @@ class BreakWalk(Walk):
         f = self.formula
         init_walk(f.clause_start, f.lits, f.num_vars, self.assign, self.num_true, self.crit,
                   self.breaks, self.false_list, self.where_false, self.counters, self.rng)
-
-    @property
-    def flips(self) -> int:
-        return int(self.counters[FLIPS])
-
-    @property
-    def solved(self) -> bool:
-        return int(self.counters[NUM_FALSE]) == 0
 
 
 class ProbsatWalk(BreakWalk):

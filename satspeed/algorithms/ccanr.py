@@ -16,7 +16,6 @@ from satspeed.cnf import Formula
 from satspeed.errors import SatspeedError
 from satspeed.kernels.ccanr import NUM_COUNTERS, build_neighbors, ccanr_flips, ccanr_init
 from satspeed.kernels.rng import seed_state
-from satspeed.kernels.walk import FLIPS, NUM_FALSE
 
 DIVERSIFY = ("greedy", "oldest")
 
@@ -87,11 +86,3 @@ class CcanrWalk(Walk):
         f = self.formula
         return ccanr_flips(f.clause_start, f.lits, f.occ_start, f.occ, self.nb_start, self.nb,
                            *self.arrays(), *self.settings, max_flips)
-
-    @property
-    def flips(self) -> int:
-        return int(self.counters[FLIPS])
-
-    @property
-    def solved(self) -> bool:
-        return int(self.counters[NUM_FALSE]) == 0

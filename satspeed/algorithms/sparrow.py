@@ -13,13 +13,11 @@ from satspeed.cnf import Formula
 from satspeed.errors import SatspeedError
 from satspeed.kernels.rng import seed_state
 from satspeed.kernels.sparrow import (
-    FLIPS,
     NUM_COUNTERS,
-    NUM_FALSE,
-    neighbours,
     sparrow_flips,
     sparrow_init,
 )
+from satspeed.kernels.walk import neighbours
 
 # SAT Competition 2011 settings by longest clause: (c1, c2, c3, sp)
 _SAT11_SHORT = (2.15, 4, 100000.0, 0.347)  # up to 3 literals
@@ -95,11 +93,3 @@ class SparrowWalk(Walk):
             self.nb_start, self.nb, self.counters, self.rng, self.probs, self.c1_powers, self.c2,
             self.c3, self.sp, max_flips)
         return bool(solved), int(done)
-
-    @property
-    def flips(self) -> int:
-        return int(self.counters[FLIPS])
-
-    @property
-    def solved(self) -> bool:
-        return int(self.counters[NUM_FALSE]) == 0

@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from satspeed.kernels.rng import below
-from satspeed.kernels.walk import FLIPS, NUM_FALSE
+from satspeed.kernels.walk import FLIPS, NUM_FALSE, neighbours
 
 NUM_GOOD, NUM_UVAR, AVE_WEIGHT, DELTA_WEIGHT = 2, 3, 4, 5
 NUM_COUNTERS = 6
@@ -43,35 +43,9 @@ NUM_COUNTERS = 6
 def build_neighbors(clause_start, lits, occ_start, occ, num_vars):
     """The variables sharing a clause with each variable, ascending: (nb_start, nb) with the
     neighbours of v in nb[nb_start[v]:nb_start[v + 1]]."""
-    mark = np.full(num_vars, -1, np.int64)
-    nb_start = np.zeros(num_vars + 1, np.int64)
+    nb_start, nb = neighbours(clause_start, lits, occ_start, occ, num_vars)
     for v in range(num_vars):
-        mark[v] = v
-        count = 0
-        for l in range(2 * v, 2 * v + 2):
-            for j in range(occ_start[l], occ_start[l + 1]):
-                c = occ[j]
-                for i in range(clause_start[c], clause_start[c + 1]):
-                    u = lits[i] >> 1
-                    if mark[u] != v:
-                        mark[u] = v
-                        count += 1
-        nb_start[v + 1] = nb_start[v] + count
-    nb = np.empty(nb_start[num_vars], np.int32)
-    mark[:] = -1
-    for v in range(num_vars):
-        mark[v] = v
-        k = nb_start[v]
-        for l in range(2 * v, 2 * v + 2):
-            for j in range(occ_start[l], occ_start[l + 1]):
-                c = occ[j]
-                for i in range(clause_start[c], clause_start[c + 1]):
-                    u = lits[i] >> 1
-                    if mark[u] != v:
-                        mark[u] = v
-                        nb[k] = u
-                        k += 1
-        nb[nb_start[v]:k].sort()
+        nb[nb_start[v]:nb_start[v + 1]].sort()
     return nb_start, nb
 
 

@@ -36,12 +36,12 @@ State (all arrays, so a walk resumes between calls; weights and scores are int64
   nb_start/nb (each variable's neighbours, fixed), counters, rng.
 """
 
-import numpy as np
 from numba import njit
 
 from satspeed.kernels.rng import below, uniform
+from satspeed.kernels.walk import FLIPS, NUM_FALSE
 
-NUM_FALSE, FLIPS, NUM_PROM, NUM_WEIGHTED = 0, 1, 2, 3
+NUM_PROM, NUM_WEIGHTED = 2, 3  # after walk.py's NUM_FALSE, FLIPS
 NUM_COUNTERS = 4
 
 
@@ -91,36 +91,6 @@ def sparrow_init(clause_start, lits, num_vars, assign, num_true, crit, weight, s
 
 
 @njit(cache=True)
-def neighbours(clause_start, lits, occ_start, occ, num_vars):
-    """For each variable v, the other variables that share a clause with it, each once:
-    nb[nb_start[v]:nb_start[v + 1]] (in the order first met: v's positive literal's clauses
-    first, each clause's literals in order). Returns (nb_start, nb)."""
-    seen = np.full(num_vars, -1, np.int64)
-    nb_start = np.zeros(num_vars + 1, np.int64)
-    for fill in range(2):  # count, then fill
-        nb = np.empty(nb_start[num_vars] if fill else 0, np.int32)
-        seen[:] = -1
-        for v in range(num_vars):
-            k = nb_start[v]
-            for lit in range(2 * v, 2 * v + 2):
-                for jo in range(occ_start[lit], occ_start[lit + 1]):
-                    c = occ[jo]
-                    for i in range(clause_start[c], clause_start[c + 1]):
-                        x = lits[i] >> 1
-                        if x != v and seen[x] != v:
-                            seen[x] = v
-                            if fill:
-                                nb[k] = x
-                                k += 1
-                            else:
-                                nb_start[v + 1] += 1
-        if not fill:
-            for v in range(num_vars):
-                nb_start[v + 1] += nb_start[v]
-    return nb_start, nb
-
-
-@njit(cache=True)
 def _pick_distribution(c, clause_start, lits, score, last, probs, c1_powers, c2, c3, step,
                        rng):
     """A variable of clause c drawn with probability c1^max(min(score, 0), -10) *
@@ -157,7 +127,7 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
                   max_flips):
     """Make up to `max_flips` flips; returns (solved, flips made in this call).
 
-    nb[nb_start[v]:nb_start[v + 1]] are v's neighbours (see `neighbours`), c1_powers[j] =
+    nb[nb_start[v]:nb_start[v + 1]] are v's neighbours (see walk.neighbours), c1_powers[j] =
     c1^-j for j = 0..10, c2 an integer exponent, c3 the age scale, sp the smoothing
     probability.
 

@@ -11,6 +11,7 @@ Layout (all arrays, so a walk can be resumed between calls):
 A literal code l is true when assign[l >> 1] != (l & 1).
 """
 
+import numpy as np
 from numba import njit
 
 from satspeed.kernels.rng import below
@@ -109,3 +110,33 @@ def flip_plain(v, occ_start, occ, assign, num_true, false_list, where_false, num
             num_false += 1
         num_true[c] = t - 1
     return num_false
+
+
+@njit(cache=True)
+def neighbours(clause_start, lits, occ_start, occ, num_vars):
+    """For each variable v, the other variables that share a clause with it, each once:
+    nb[nb_start[v]:nb_start[v + 1]] (in the order first met: v's positive literal's clauses
+    first, each clause's literals in order). Returns (nb_start, nb)."""
+    seen = np.full(num_vars, -1, np.int64)
+    nb_start = np.zeros(num_vars + 1, np.int64)
+    for fill in range(2):  # count, then fill
+        nb = np.empty(nb_start[num_vars] if fill else 0, np.int32)
+        seen[:] = -1
+        for v in range(num_vars):
+            k = nb_start[v]
+            for lit in range(2 * v, 2 * v + 2):
+                for jo in range(occ_start[lit], occ_start[lit + 1]):
+                    c = occ[jo]
+                    for i in range(clause_start[c], clause_start[c + 1]):
+                        x = lits[i] >> 1
+                        if x != v and seen[x] != v:
+                            seen[x] = v
+                            if fill:
+                                nb[k] = x
+                                k += 1
+                            else:
+                                nb_start[v + 1] += 1
+        if not fill:
+            for v in range(num_vars):
+                nb_start[v + 1] += nb_start[v]
+    return nb_start, nb
