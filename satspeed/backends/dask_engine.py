@@ -35,6 +35,7 @@ BATCH_SECONDS = 0.5
 MAX_BATCH = 4096
 STOP_POLL_SECONDS = 0.02
 BARRIER_SECONDS = 120.0
+WORKERS_SECONDS = 1.0  # how often the list of dask workers is refreshed
 _local = threading.local()
 
 
@@ -159,13 +160,19 @@ class _DaskCampaign:
         self.busy_workers: set[str] = set()
         self.started: dict[str, str] = {}  # race name -> when it was sent
         self.retried: set[Run] = set()
+        self.workers_seen: tuple[float, list[str]] = (0.0, [])  # when, addresses
 
     def workers(self) -> list[str]:
-        info = self.client.scheduler_info()["workers"]
-        if not info:
-            self.client.wait_for_workers(1, timeout=120)
+        """The cluster's worker addresses, asked of the scheduler (a round trip) at most every
+        WORKERS_SECONDS, not at every completed task."""
+        now = time.monotonic()
+        if now - self.workers_seen[0] >= WORKERS_SECONDS or not self.workers_seen[1]:
             info = self.client.scheduler_info()["workers"]
-        return sorted(info)
+            if not info:
+                self.client.wait_for_workers(1, timeout=120)
+                info = self.client.scheduler_info()["workers"]
+            self.workers_seen = (now, sorted(info))
+        return self.workers_seen[1]
 
     def run(self) -> None:
         try:
