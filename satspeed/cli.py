@@ -38,7 +38,7 @@ def main() -> None:
 
 def _check_solvers(ctx: click.Context, param: click.Parameter, value: object) -> object:
     """Reject an unknown solver name or a bad spec file as a bad option (exit 2)."""
-    from satspeed.specs import find_spec
+    from satspeed.run.specs import find_spec
 
     for text in value if isinstance(value, tuple) else (value,):
         try:
@@ -65,7 +65,7 @@ def solve(file: Path, solver: str, seed: int, max_flips: int | None,
 
     Exit code 10 with `s SATISFIABLE` and a verified model, or 0 with `s UNKNOWN` at the cutoff.
     """
-    from satspeed.solve_output import solve_command
+    from satspeed.run.solve import solve_command
 
     sys.exit(solve_command(file, solver, seed, max_flips, timeout))
 
@@ -92,7 +92,7 @@ def solve(file: Path, solver: str, seed: int, max_flips: int | None,
 def gen(outdir: Path, family: str, k: int, n: int, ratio: float | None, m: int | None,
         count: int, seed: int, sat_only: bool, check_timeout: float, compress: str) -> None:
     """Write random k-SAT instances (uniform or planted) to OUTDIR."""
-    from satspeed.generate import generate
+    from satspeed.run.formula.generate import generate
 
     generate(outdir, family=family, k=k, n=n, ratio=ratio, m=m, count=count, seed=seed,
              sat_only=sat_only, check_timeout=check_timeout, compress=compress)
@@ -152,10 +152,10 @@ def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, .
     when the first finds a model. Re-running the same command resumes: runs already in the
     CSV are skipped.
     """
-    from satspeed.campaign import CampaignOptions, command_line, default_workers, run_campaign
+    from satspeed.run.campaign import CampaignOptions, command_line, default_workers, run_campaign
 
     if portfolios:
-        from satspeed.portfolio import parse_portfolio
+        from satspeed.predict.portfolio import parse_portfolio
     if scheduler is not None and engine != "dask":
         raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
     options = CampaignOptions(
@@ -168,7 +168,7 @@ def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, .
 @main.command("solvers")
 def solvers_command() -> None:
     """List the solvers `--solver` accepts: built-in kernels and the specs in solvers/."""
-    from satspeed.solvers_command import list_solvers
+    from satspeed.run.display import list_solvers
 
     list_solvers()
 
@@ -217,7 +217,7 @@ def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | 
     Exit codes: 0 done (groups that cannot be fitted are reported and skipped), 1 bad input
     or nothing to predict, 2 bad option.
     """
-    from satspeed.predict_command import predict_command
+    from satspeed.predict.command import predict_command
 
     sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
                              seed, as_json, output, plot, portfolios, allocate,

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import distributed
 
-from satspeed.backends import dask_engine
-from satspeed.backends.dask_engine import DaskPool
-from satspeed.backends.local import LocalPool
-from satspeed.campaign import CampaignOptions, _plan
-from satspeed.plan import Run
+from satspeed.run.campaign import CampaignOptions, _plan
+from satspeed.run.engines import dask as dask_engine
+from satspeed.run.engines.dask import DaskPool
+from satspeed.run.engines.local import LocalPool
+from satspeed.run.plan import Run
 
 INSTANCE = Path(__file__).resolve().parent.parent / "instances" / "uf3-n50-m210-s1-001.cnf"
 

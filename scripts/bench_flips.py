@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from satspeed.cnf import read_cnf
-from satspeed.generate import dimacs_text, uniform_ksat
-from satspeed.solvers import make_walk, run_once, warm_up
+from satspeed.run.builtin import make_walk, run_once, warm_up
+from satspeed.run.formula.cnf import read_cnf
+from satspeed.run.formula.generate import dimacs_text, uniform_ksat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_solvers import run_probsat, run_walksat

@@ -1,4 +1,4 @@
-"""DIMACS reading speed: satspeed.cnf.read_cnf beside python-sat's reader, in one run.
+"""DIMACS reading speed: satspeed.run.formula.cnf.read_cnf beside python-sat's reader, in one run.
 
 Writes a uniform random k-SAT file (default 3-SAT, n = 10^6 variables, ratio 4.2, about 100 MB),
 then times each reader on it, best of --repeat runs. satspeed's numba kernels are loaded first
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from pysat.formula import CNF
 
-from satspeed.cnf import Formula, read_cnf
+from satspeed.run.formula.cnf import Formula, read_cnf
 
 
 def random_ksat(n: int, m: int, k: int, seed: int) -> np.ndarray:

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from satspeed.fit import Sample
-from satspeed.predict import PredictOptions, predict_group, read_groups
-from satspeed.speedup import observed_expected_min
+from satspeed.predict.fit import Sample
+from satspeed.predict.prediction import PredictOptions, predict_group, read_groups
+from satspeed.predict.speedup import observed_expected_min
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = (2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384)

@@ -128,7 +128,7 @@ def profile_parent(workers: int, runs: int, directory: Path) -> None:
     import cProfile
     import pstats
 
-    from satspeed.campaign import CampaignOptions, run_campaign
+    from satspeed.run.campaign import CampaignOptions, run_campaign
 
     out = directory / "profile.csv"
     files = sorted(INSTANCES.glob("uf3-n50-*.cnf"))

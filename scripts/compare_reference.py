@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from satspeed.cnf import read_cnf
-from satspeed.solvers import make_walk, run_once, warm_up
+from satspeed.run.builtin import make_walk, run_once, warm_up
+from satspeed.run.formula.cnf import read_cnf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_solvers import run_probsat, run_walksat

@@ -17,4 +17,4 @@ done
 "$PYTHON" -m satspeed gen instances --family uniform -k 5 -n 50 --ratio 20.06 --count 2 --seed 1 --sat-only
 "$PYTHON" -m satspeed gen instances --family uniform -k 7 -n 40 --ratio 83.4 --count 2 --seed 1 --sat-only
 
-"$PYTHON" -m satspeed.generate manifest instances
+"$PYTHON" -m satspeed.run.formula.generate manifest instances

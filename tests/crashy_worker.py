@@ -10,8 +10,8 @@ import os
 import signal
 from multiprocessing.connection import Connection
 
-from satspeed.backends.local import LocalPool, RaceBoard, _Slot, _worker_main
-from satspeed.worker import Worker
+from satspeed.run.engines.local import LocalPool, RaceBoard, _Slot, _worker_main
+from satspeed.run.worker import Worker
 
 
 def crashy_main(conn: Connection, max_flips: int | None, timeout: float | None, parent: int,

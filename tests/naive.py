@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from satspeed.kernels.rng import below, seed_state, uniform
+from satspeed.run.kernels.rng import below, seed_state, uniform
 
 
 class NaiveWalk:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from satspeed.kernels.rng import below, seed_state
+from satspeed.run.kernels.rng import below, seed_state
 
 
 class NaiveCCAnr:

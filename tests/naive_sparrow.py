@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from naive import NaiveWalk
 
-from satspeed.kernels.rng import below, uniform
+from satspeed.run.kernels.rng import below, uniform
 
 
 class NaiveSparrow(NaiveWalk):

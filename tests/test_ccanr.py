@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from naive_ccanr import NaiveCCAnr, naive_ccanr
 
-from satspeed.algorithms.ccanr import CcanrWalk, ccanr_params
-from satspeed.cnf import Formula, parse_cnf, read_cnf
 from satspeed.errors import SatspeedError
-from satspeed.kernels.ccanr import AVE_WEIGHT, DELTA_WEIGHT, NUM_GOOD, NUM_UVAR, build_neighbors
-from satspeed.kernels.walk import NUM_FALSE
-from satspeed.solvers import format_params, make_walk, run_once
-from satspeed.specs import load_spec
+from satspeed.run.algorithms.ccanr import CcanrWalk, ccanr_params
+from satspeed.run.builtin import format_params, make_walk, run_once
+from satspeed.run.formula.cnf import Formula, parse_cnf, read_cnf
+from satspeed.run.kernels.ccanr import AVE_WEIGHT, DELTA_WEIGHT, NUM_GOOD, NUM_UVAR, build_neighbors
+from satspeed.run.kernels.walk import NUM_FALSE
+from satspeed.run.specs import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 Clauses = list[list[int]]

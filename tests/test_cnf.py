@@ -1,4 +1,4 @@
-"""The DIMACS reader (satspeed.cnf): accepted and rejected input, compression, occurrence lists,
+"""The DIMACS reader (satspeed.run.formula.cnf): accepted and rejected input, compression, occurrence lists,
 model checking, random formulas against a naive parser, python-sat's reader, and the CLI."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from pysat.formula import CNF
 
 from satspeed.cli import main
-from satspeed.cnf import Formula, is_cnf_path, parse_cnf, read_cnf
 from satspeed.errors import InputError
+from satspeed.run.formula.cnf import Formula, is_cnf_path, parse_cnf, read_cnf
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 COMPRESSORS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}

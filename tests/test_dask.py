@@ -14,9 +14,9 @@ import pytest
 from test_races import HOPELESS, plan, sequential_flips
 from test_run import WAIT, bundled, rows_of, satspeed_run
 
-from satspeed.backends.dask_engine import DaskPool
-from satspeed.backends.local import LocalPool
-from satspeed.plan import Run
+from satspeed.run.engines.dask import DaskPool
+from satspeed.run.engines.local import LocalPool
+from satspeed.run.plan import Run
 
 distributed = pytest.importorskip("distributed")
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from test_run import bundled, rows_of, satspeed_run
 
-from satspeed import external
-from satspeed.cnf import read_cnf
-from satspeed.external import NO_LIMIT, command_line, run_external
-from satspeed.specs import SolverSpec, load_spec
+from satspeed.run import external
+from satspeed.run.external import NO_LIMIT, command_line, run_external
+from satspeed.run.formula.cnf import read_cnf
+from satspeed.run.specs import SolverSpec, load_spec
 
 FAKE = Path(__file__).resolve().parent / "fake_solver.py"
 FLIPS = r"^c flips (\d+)"
@@ -177,7 +177,7 @@ def test_satspeed_solve_as_an_external_solver(tmp_path: Path) -> None:
                       flips_regex=bundled_spec.flips_regex)
     formula = read_cnf(bundled("uf3-n50-"))
     result = run_external(spec, formula, 5, None, 60.0)
-    from satspeed.solvers import make_walk, run_once
+    from satspeed.run.builtin import make_walk, run_once
 
     own = run_once(make_walk(formula, "probsat"), 5)
     assert (result.status, result.flips) == ("sat", own.flips)

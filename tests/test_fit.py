@@ -1,4 +1,4 @@
-"""Censored maximum-likelihood fits (satspeed.fit): recovery of known parameters with and
+"""Censored maximum-likelihood fits (satspeed.predict.fit): recovery of known parameters with and
 without censoring, agreement with scipy's own censored fits and the closed-form exponential MLE,
 model choice by AIC, and the parametric-bootstrap goodness of fit."""
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from satspeed.fit import (
+from satspeed.predict.fit import (
     AUTO_MODELS,
     MODELS,
     Fit,

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from satspeed import satcheck
 from satspeed.cli import main
 from satspeed.errors import SatspeedError
-from satspeed.generate import (
+from satspeed.run.formula import satcheck
+from satspeed.run.formula.generate import (
     default_ratio,
     dimacs_text,
     generate,
@@ -25,13 +25,13 @@ from satspeed.generate import (
     satisfied,
     uniform_ksat,
 )
-from satspeed.satcheck import check_sat
+from satspeed.run.formula.satcheck import check_sat
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 
 
 def _header(path: Path) -> tuple[int, int, list[list[int]]]:
-    """n, m and clauses of a plain DIMACS file, parsed here (independently of satspeed.cnf)."""
+    """n, m and clauses of a plain DIMACS file, parsed here (independently of satspeed.run.formula.cnf)."""
     n = m = -1
     clauses = []
     for line in path.read_text().splitlines():

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from naive import NaiveWalk, is_model, naive_walk
 
-from satspeed.algorithms.base import Walk
-from satspeed.algorithms.breaks import probsat_params, walksat_params
-from satspeed.cnf import Formula, parse_cnf, read_cnf
 from satspeed.errors import SatspeedError
-from satspeed.kernels.rng import below, next_u64, seed_state, uniform
-from satspeed.kernels.walk import FLIPS, NUM_FALSE
-from satspeed.solvers import format_params, make_walk, run_once
+from satspeed.run.algorithms.base import Walk
+from satspeed.run.algorithms.breaks import probsat_params, walksat_params
+from satspeed.run.builtin import format_params, make_walk, run_once
+from satspeed.run.formula.cnf import Formula, parse_cnf, read_cnf
+from satspeed.run.kernels.rng import below, next_u64, seed_state, uniform
+from satspeed.run.kernels.walk import FLIPS, NUM_FALSE
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 MASK64 = (1 << 64) - 1
@@ -60,7 +60,7 @@ def to_formula(num_vars: int, clauses: Clauses, name: str = "<test>") -> Formula
 
 
 def read_dimacs(path: Path) -> tuple[int, Clauses]:
-    """A plain DIMACS file parsed here, independently of satspeed.cnf."""
+    """A plain DIMACS file parsed here, independently of satspeed.run.formula.cnf."""
     tokens: list[int] = []
     n = -1
     for line in path.read_text().splitlines():

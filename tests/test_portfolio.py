@@ -1,4 +1,4 @@
-"""Mixed portfolios (satspeed.portfolio and `predict --portfolio/--allocate`): labels and
+"""Mixed portfolios (satspeed.predict.portfolio and `predict --portfolio/--allocate`): labels and
 parsing, the predicted E[Z] against closed forms and adaptive quadrature, the observed
 estimator against brute force, the core allocation on a case with a known optimum, and the
 command line end to end."""
@@ -17,8 +17,9 @@ from scipy import integrate, special
 
 from satspeed.cli import main
 from satspeed.errors import SatspeedError
-from satspeed.fit import Fit, Sample
-from satspeed.portfolio import (
+from satspeed.predict.export.tables import write_allocation_plots
+from satspeed.predict.fit import Fit, Sample
+from satspeed.predict.portfolio import (
     allocate,
     compositions,
     expected_min_mixed,
@@ -32,16 +33,15 @@ from satspeed.portfolio import (
     quadrature,
     split_count,
 )
-from satspeed.predict import (
+from satspeed.predict.prediction import (
     PredictOptions,
     allocate_cores,
     members_by_instance,
     predict_groups,
     read_groups,
 )
-from satspeed.report import write_allocation_plots
+from satspeed.predict.speedup import expected_min, observed_expected_min
 from satspeed.results import ResultsWriter
-from satspeed.speedup import expected_min, observed_expected_min
 
 
 def exp_fit(rate: float, shift: float = 0.0) -> Fit:

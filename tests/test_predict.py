@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from satspeed.cli import main
-from satspeed.fit import Sample
-from satspeed.predict import parse_cores, read_groups
+from satspeed.predict.fit import Sample
+from satspeed.predict.prediction import parse_cores, read_groups
+from satspeed.predict.speedup import observed_expected_min
 from satspeed.results import COLUMNS, ResultsWriter
-from satspeed.speedup import observed_expected_min
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGNORMAL, EXPONENTIAL = "a" * 64, "b" * 64

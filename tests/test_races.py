@@ -12,12 +12,12 @@ import pytest
 from crashy_worker import CrashyPool
 from test_run import UNSAT, WAIT, bundled, rows_of, satspeed_run
 
-from satspeed.backends.local import LocalPool
-from satspeed.campaign import CampaignOptions, _plan
-from satspeed.cnf import read_cnf
-from satspeed.plan import Run, derive_seed
-from satspeed.solvers import make_walk, run_once
-from satspeed.specs import find_spec, load_spec
+from satspeed.run.builtin import make_walk, run_once
+from satspeed.run.campaign import CampaignOptions, _plan
+from satspeed.run.engines.local import LocalPool
+from satspeed.run.formula.cnf import read_cnf
+from satspeed.run.plan import Run, derive_seed
+from satspeed.run.specs import find_spec, load_spec
 
 # probSAT with cb = 0 is a pure random walk: on uf3-n250 it practically never finds a model,
 # so a race it is in only ends when another walker wins (or at the cutoff).

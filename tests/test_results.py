@@ -1,4 +1,4 @@
-"""The results CSV contract (satspeed.results) and campaign planning (satspeed.plan): tolerant
+"""The results CSV contract (satspeed.results) and campaign planning (satspeed.run.plan): tolerant
 reader, append-only writer, resume keys, the meta sidecar, seeds and instance discovery."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from satspeed.errors import InputError, SatspeedError
-from satspeed.plan import derive_seed, find_instances, plan_runs
 from satspeed.results import (
     COLUMNS,
     ResultsWriter,
@@ -24,6 +23,7 @@ from satspeed.results import (
     read_rows,
     record_session,
 )
+from satspeed.run.plan import derive_seed, find_instances, plan_runs
 
 HEADER = ",".join(COLUMNS) + "\n"
 PARAMS = "caching=0,cb=2.06,eps=0.9,fct=poly"

@@ -23,11 +23,11 @@ import pytest
 from crashy_worker import CrashyPool
 
 from satspeed import __version__
-from satspeed.algorithms import ALGORITHMS
-from satspeed.cnf import read_cnf
-from satspeed.plan import derive_seed, plan_runs
 from satspeed.results import COLUMNS, read_rows
-from satspeed.solvers import format_params, make_walk, run_once
+from satspeed.run.algorithms import ALGORITHMS
+from satspeed.run.builtin import format_params, make_walk, run_once
+from satspeed.run.formula.cnf import read_cnf
+from satspeed.run.plan import derive_seed, plan_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"

@@ -16,7 +16,7 @@ from naive import is_model
 
 from satspeed import __version__
 from satspeed.cli import main
-from satspeed.solve_output import V_LINE_CHARS, model_lines
+from satspeed.run.solve import V_LINE_CHARS, model_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"

@@ -11,13 +11,13 @@ import pytest
 from naive import is_model
 from naive_sparrow import NaiveSparrow
 
-from satspeed.algorithms.sparrow import SparrowWalk, c1_powers, sparrow_params
-from satspeed.cnf import Formula, parse_cnf, read_cnf
 from satspeed.errors import SatspeedError
-from satspeed.kernels.sparrow import NUM_FALSE, NUM_PROM, NUM_WEIGHTED
-from satspeed.kernels.walk import neighbours
-from satspeed.solvers import make_walk, run_once
-from satspeed.specs import find_spec, load_spec
+from satspeed.run.algorithms.sparrow import SparrowWalk, c1_powers, sparrow_params
+from satspeed.run.builtin import make_walk, run_once
+from satspeed.run.formula.cnf import Formula, parse_cnf, read_cnf
+from satspeed.run.kernels.sparrow import NUM_FALSE, NUM_PROM, NUM_WEIGHTED
+from satspeed.run.kernels.walk import neighbours
+from satspeed.run.specs import find_spec, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 Clauses = list[list[int]]

@@ -1,4 +1,4 @@
-"""Order statistics of multi-walk runs (satspeed.speedup): the predicted E[Z_n] against closed
+"""Order statistics of multi-walk runs (satspeed.predict.speedup): the predicted E[Z_n] against closed
 forms and high-precision quadrature, speedups, the observed (order-statistics) estimator
 against brute force over all n-subsets, and the bootstrap intervals."""
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from satspeed.fit import Fit, Sample, choose, fit, fit_all
-from satspeed.speedup import (
+from satspeed.predict.fit import Fit, Sample, choose, fit, fit_all
+from satspeed.predict.speedup import (
     bootstrap_speedup,
     expected_min,
     lognormal_expected_min,

@@ -1,0 +1,92 @@
+"""probSAT and WalkSAT/SKC: break-value walks sharing one state layout (kernels/walk.py).
+
+Parameters left unset take the published defaults, which for probSAT depend on the longest
+clause of the formula (as in the reference C code).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from satspeed.errors import SatspeedError
+from satspeed.run.algorithms.base import Walk, check_range, with_defaults
+from satspeed.run.formula.cnf import Formula
+from satspeed.run.kernels.probsat import probsat_flips
+from satspeed.run.kernels.rng import seed_state
+from satspeed.run.kernels.walk import init_walk
+from satspeed.run.kernels.walksat import walksat_flips
+
+# probSAT SC13 defaults by longest clause: (function, cb, eps, caching)
+_PROBSAT_DEFAULTS = {3: ("poly", 2.06, 0.9, False), 4: ("exp", 2.85, 1.0, True),
+                     5: ("exp", 3.7, 1.0, True), 6: ("exp", 5.1, 1.0, True)}
+_PROBSAT_LONG = ("exp", 5.4, 1.0, True)
+
+
+def probsat_params(formula: Formula, **given: object) -> dict[str, object]:
+    """probSAT's parameters: the published defaults for this formula, overridden by `given`."""
+    k = formula.max_clause_len
+    fct, cb, eps, caching = _PROBSAT_DEFAULTS.get(k if k >= 3 else 3, _PROBSAT_LONG)
+    defaults: dict[str, object] = {"fct": fct, "cb": cb, "eps": eps, "caching": caching}
+    params = with_defaults("probsat", defaults, given)
+    if params["fct"] not in ("poly", "exp"):
+        raise SatspeedError(f"probsat: fct must be 'poly' or 'exp', not {params['fct']!r}")
+    check_range("probsat", params, "cb", 0.0, 1e6)
+    check_range("probsat", params, "eps", 0.0, 1e6)
+    return params
+
+
+def walksat_params(formula: Formula, **given: object) -> dict[str, object]:
+    """WalkSAT/SKC's parameters: noise 0.567 unless given."""
+    params = with_defaults("walksat", {"noise": 0.567}, given)
+    check_range("walksat", params, "noise", 0.0, 1.0)
+    return params
+
+
+class BreakWalk(Walk):
+    """The state of a probSAT or WalkSAT walk: assignment, true counts, breaks, false list."""
+
+    def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
+        super().__init__(formula, solver, params)
+        f = formula
+        n, m = f.num_vars, f.num_clauses
+        self.assign = np.zeros(n, np.uint8)
+        self.num_true = np.zeros(m, np.int32)
+        self.crit = np.zeros(m, np.int32)
+        self.breaks = np.zeros(n, np.int32)
+        self.false_list = np.zeros(m, np.int32)
+        self.where_false = np.zeros(m, np.int32)
+        self.counters = np.zeros(2, np.int64)
+        self.rng = np.zeros(4, np.uint64)
+        self.state = (f.clause_start, f.lits, f.occ_start, f.occ, self.assign, self.num_true,
+                      self.crit, self.breaks, self.false_list, self.where_false,
+                      self.counters, self.rng)
+
+    def start(self, seed: int) -> None:
+        seed_state(self.rng, np.uint64(seed))
+        f = self.formula
+        init_walk(f.clause_start, f.lits, f.num_vars, self.assign, self.num_true, self.crit,
+                  self.breaks, self.false_list, self.where_false, self.counters, self.rng)
+
+
+class ProbsatWalk(BreakWalk):
+    def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
+        super().__init__(formula, solver, params)
+        b = np.arange(formula.max_occurrences + 1, dtype=np.float64)
+        cb = float(params["cb"])  # type: ignore[arg-type]
+        eps = float(params["eps"])  # type: ignore[arg-type]
+        self.table = (eps + b) ** -cb if params["fct"] == "poly" else cb**-b
+        self.caching = bool(params["caching"])
+        self.scratch = np.zeros(max(formula.max_clause_len, 1), np.float64)
+
+    def step(self, max_flips: int) -> tuple[bool, int]:
+        return probsat_flips(*self.state, self.scratch, self.table, self.caching, max_flips)
+
+
+class WalksatWalk(BreakWalk):
+    def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
+        super().__init__(formula, solver, params)
+        self.best = np.zeros(max(formula.max_clause_len, 1), np.int32)
+        self.noise = float(params["noise"])  # type: ignore[arg-type]
+
+    def step(self, max_flips: int) -> tuple[bool, int]:
+        return walksat_flips(*self.state, self.best, self.noise, max_flips)

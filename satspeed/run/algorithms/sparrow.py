@@ -1,0 +1,95 @@
+"""Sparrow (Balint & Froehlich, SAT 2010) as in the SAT Competition 2011 build.
+
+Parameters left unset take the settings Adrian Balint gave for the 2011 competition (UBCSAT's
+"sparrow -v sat11"), chosen by the longest clause of the formula.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from satspeed.errors import SatspeedError
+from satspeed.run.algorithms.base import Walk, check_range, with_defaults
+from satspeed.run.formula.cnf import Formula
+from satspeed.run.kernels.rng import seed_state
+from satspeed.run.kernels.sparrow import (
+    NUM_COUNTERS,
+    sparrow_flips,
+    sparrow_init,
+)
+from satspeed.run.kernels.walk import neighbours
+
+# SAT Competition 2011 settings by longest clause: (c1, c2, c3, sp)
+_SAT11_SHORT = (2.15, 4, 100000.0, 0.347)  # up to 3 literals
+_SAT11_MEDIUM = (2.85, 4, 75000.0, 1.0)  # 4 or 5 literals
+_SAT11_LONG = (6.5, 4, 100000.0, 0.83)  # 6 or more literals
+
+
+def sparrow_params(formula: Formula, **given: object) -> dict[str, object]:
+    """Sparrow's parameters: the SAT 2011 settings for this formula, overridden by `given`."""
+    k = formula.max_clause_len
+    c1, c2, c3, sp = _SAT11_SHORT if k < 4 else _SAT11_MEDIUM if k < 6 else _SAT11_LONG
+    params = with_defaults("sparrow", {"c1": c1, "c2": c2, "c3": c3, "sp": sp}, given)
+    check_range("sparrow", params, "c1", 1.0, 1e6)
+    check_range("sparrow", params, "c2", 0, 16)
+    c2_value = float(params["c2"])  # type: ignore[arg-type]
+    if isinstance(params["c2"], bool) or c2_value != int(c2_value):
+        raise SatspeedError(f"sparrow: c2 must be a whole number, not {params['c2']!r}")
+    params["c2"] = int(c2_value)
+    check_range("sparrow", params, "c3", 1e-6, 1e12)
+    check_range("sparrow", params, "sp", 0.0, 1.0)
+    return params
+
+
+def c1_powers(c1: float) -> np.ndarray:
+    """c1^-j for j = 0..10 (scores below -10 count as -10, as in the SAT 2011 code)."""
+    return np.array([c1 ** -j for j in range(11)])
+
+
+class SparrowWalk(Walk):
+    """The state of a Sparrow walk (see kernels/sparrow.py for the layout)."""
+
+    def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
+        super().__init__(formula, solver, params)
+        f = formula
+        n, m = f.num_vars, f.num_clauses
+        self.assign = np.zeros(n, np.uint8)
+        self.num_true = np.zeros(m, np.int32)
+        self.crit = np.zeros(m, np.int32)
+        self.weight = np.ones(m, np.int64)
+        self.score = np.zeros(n, np.int64)
+        self.last = np.zeros(n, np.int64)
+        self.false_list = np.zeros(m, np.int32)
+        self.where_false = np.full(m, -1, np.int32)
+        self.prom = np.zeros(n, np.int32)
+        self.mark = np.zeros(n, np.uint8)
+        self.weighted = np.zeros(m, np.int32)
+        self.where_weighted = np.full(m, -1, np.int32)
+        self.stamp = np.full(n, -1, np.int64)
+        self.touched = np.zeros(n, np.int32)
+        self.nb_start, self.nb = neighbours(f.clause_start, f.lits, f.occ_start, f.occ, n)
+        self.counters = np.zeros(NUM_COUNTERS, np.int64)
+        self.rng = np.zeros(4, np.uint64)
+        self.probs = np.zeros(max(f.max_clause_len, 1), np.float64)
+        self.c1_powers = c1_powers(float(params["c1"]))  # type: ignore[arg-type]
+        self.c2 = int(params["c2"])  # type: ignore[call-overload]
+        self.c3 = float(params["c3"])  # type: ignore[arg-type]
+        self.sp = float(params["sp"])  # type: ignore[arg-type]
+
+    def start(self, seed: int) -> None:
+        seed_state(self.rng, np.uint64(seed))
+        f = self.formula
+        sparrow_init(f.clause_start, f.lits, f.num_vars, self.assign, self.num_true, self.crit,
+                     self.weight, self.score, self.last, self.false_list, self.where_false,
+                     self.prom, self.mark, self.weighted, self.where_weighted, self.stamp,
+                     self.counters, self.rng)
+
+    def step(self, max_flips: int) -> tuple[bool, int]:
+        f = self.formula
+        solved, done = sparrow_flips(
+            f.clause_start, f.lits, f.occ_start, f.occ, self.assign, self.num_true, self.crit,
+            self.weight, self.score, self.last, self.false_list, self.where_false, self.prom,
+            self.mark, self.weighted, self.where_weighted, self.stamp, self.touched,
+            self.nb_start, self.nb, self.counters, self.rng, self.probs, self.c1_powers, self.c2,
+            self.c3, self.sp, max_flips)
+        return bool(solved), int(done)

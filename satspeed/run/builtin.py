@@ -1,0 +1,95 @@
+"""Making one seeded run of a built-in kernel: `make_walk`, then `run_once` to a model or a cutoff.
+
+The kernels and their parameters are in satspeed/algorithms; specs (names, TOML files) in
+satspeed/specs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from satspeed.errors import SatspeedError
+from satspeed.run.algorithms import ALGORITHMS
+from satspeed.run.algorithms.base import Walk
+from satspeed.run.formula.cnf import Formula
+from satspeed.run.specs import SolverSpec, find_spec
+
+CHUNK_FLIPS = 1 << 16  # flips per kernel call between cutoff checks
+
+
+def format_params(params: dict[str, object]) -> str:
+    """Canonical one-string form, e.g. 'caching=0,cb=2.06,eps=0.9,fct=poly'."""
+
+    def text(value: object) -> str:
+        if isinstance(value, bool):
+            return str(int(value))
+        return repr(value) if isinstance(value, float) else str(value)
+
+    return ",".join(f"{key}={text(params[key])}" for key in sorted(params))
+
+
+def make_walk(formula: Formula, solver: str | SolverSpec, **given: object) -> Walk:
+    """A Walk of a built-in kernel (by name or spec), its parameters resolved for `formula`
+    (the spec's parameters, overridden by `given`)."""
+    spec = solver if isinstance(solver, SolverSpec) else find_spec(solver)
+    if spec.kernel is None:
+        raise SatspeedError(f"solver '{spec.name}' is an external command, not a kernel")
+    algorithm = ALGORITHMS[spec.kernel]
+    params = algorithm.params(formula, **{**spec.given, **given})
+    return algorithm.walk(formula, spec.name, params)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run: status 'sat' (model verified), 'timeout', 'stopped' or 'error'
+    (`message` says why)."""
+
+    status: str
+    flips: int
+    cpu_s: float
+    wall_s: float
+    model: np.ndarray | None
+    message: str = ""
+
+
+def warm_up(walk: Walk) -> None:
+    """Load (or compile) the kernels outside any timed run."""
+    walk.start(0)
+    walk.step(0)
+
+
+def run_once(walk: Walk, seed: int, max_flips: int | None = None,
+             timeout: float | None = None, chunk: int = CHUNK_FLIPS,
+             stop: Callable[[], bool] | None = None) -> RunResult:
+    """One seeded run until a model, `max_flips` flips or `timeout` CPU seconds.
+
+    `stop`, polled between chunks, ends the run early with status 'stopped' (e.g. when the
+    campaign is cancelled). A reported model is verified against the formula; a kernel that
+    reports a wrong one is a bug and raises RuntimeError.
+    """
+    budget = math.inf if max_flips is None else max_flips
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    walk.start(seed)
+    solved = walk.solved
+    status = "timeout"
+    while not solved and walk.flips < budget:
+        solved, _ = walk.step(int(min(chunk, budget - walk.flips)))
+        if timeout is not None and time.process_time() - cpu0 >= timeout:
+            break
+        if stop is not None and not solved and stop():
+            status = "stopped"
+            break
+    cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
+    if not solved:
+        return RunResult(status, walk.flips, cpu_s, wall_s, None)
+    model = walk.assign.copy()
+    bad = walk.formula.falsified_clause(model)
+    if bad >= 0:
+        raise RuntimeError(f"{walk.solver} reported a model that falsifies clause {bad + 1} "
+                           f"of {walk.formula.path} (seed {seed}): this is a bug")
+    return RunResult("sat", walk.flips, cpu_s, wall_s, model)

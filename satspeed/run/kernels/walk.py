@@ -1,0 +1,142 @@
+"""State shared by the break-based SLS kernels: assignment, true-literal counts, false-clause list.
+
+Layout (all arrays, so a walk can be resumed between calls):
+  assign[v]       0/1 value of variable v
+  num_true[c]     number of true literals in clause c
+  crit[c]         XOR of c's variables whose literal is true: the only true variable when
+                  num_true[c] == 1, found without scanning the clause (kept by caching kernels)
+  breaks[v]       clauses that become false if v is flipped (kept only by caching kernels)
+  false_list      the falsified clauses, false_list[:num_false]; where_false[c] is c's position
+  counters        int64[2]: num_false, flips made since the walk started
+A literal code l is true when assign[l >> 1] != (l & 1).
+"""
+
+import numpy as np
+from numba import njit
+
+from satspeed.run.kernels.rng import below
+
+NUM_FALSE, FLIPS = 0, 1
+
+
+@njit(cache=True)
+def init_walk(clause_start, lits, num_vars, assign, num_true, crit, breaks, false_list,
+              where_false, counters, rng):
+    """Draw a uniform random assignment and build the counts, break values and false list."""
+    for v in range(num_vars):
+        assign[v] = below(rng, 2)
+        breaks[v] = 0
+    num_false = 0
+    for c in range(clause_start.shape[0] - 1):
+        t = 0
+        x = 0
+        for i in range(clause_start[c], clause_start[c + 1]):
+            l = lits[i]
+            if assign[l >> 1] != (l & 1):
+                t += 1
+                x ^= l >> 1
+        num_true[c] = t
+        crit[c] = x
+        where_false[c] = -1
+        if t == 1:
+            breaks[x] += 1
+        elif t == 0:
+            false_list[num_false] = c
+            where_false[c] = num_false
+            num_false += 1
+    counters[NUM_FALSE] = num_false
+    counters[FLIPS] = 0
+
+
+@njit(cache=True)
+def flip_cached(v, occ_start, occ, assign, num_true, crit, breaks, false_list, where_false,
+                num_false):
+    """Flip v, keeping break values up to date; returns the new number of false clauses."""
+    make = 2 * v + assign[v]  # v's literal that is false now and true after the flip
+    assign[v] ^= 1
+    for j in range(occ_start[make], occ_start[make + 1]):
+        c = occ[j]
+        t = num_true[c]
+        if t == 0:
+            num_false -= 1
+            last = false_list[num_false]
+            false_list[where_false[c]] = last
+            where_false[last] = where_false[c]
+            where_false[c] = -1
+            breaks[v] += 1
+        elif t == 1:
+            breaks[crit[c]] -= 1
+        crit[c] ^= v
+        num_true[c] = t + 1
+    brk = make ^ 1
+    for j in range(occ_start[brk], occ_start[brk + 1]):
+        c = occ[j]
+        t = num_true[c]
+        x = crit[c] ^ v
+        crit[c] = x
+        if t == 1:
+            false_list[num_false] = c
+            where_false[c] = num_false
+            num_false += 1
+            breaks[v] -= 1
+        elif t == 2:
+            breaks[x] += 1
+        num_true[c] = t - 1
+    return num_false
+
+
+@njit(cache=True)
+def flip_plain(v, occ_start, occ, assign, num_true, false_list, where_false, num_false):
+    """Flip v, updating only the true-literal counts and the false list (no break values)."""
+    make = 2 * v + assign[v]
+    assign[v] ^= 1
+    for j in range(occ_start[make], occ_start[make + 1]):
+        c = occ[j]
+        t = num_true[c]
+        if t == 0:
+            num_false -= 1
+            last = false_list[num_false]
+            false_list[where_false[c]] = last
+            where_false[last] = where_false[c]
+            where_false[c] = -1
+        num_true[c] = t + 1
+    brk = make ^ 1
+    for j in range(occ_start[brk], occ_start[brk + 1]):
+        c = occ[j]
+        t = num_true[c]
+        if t == 1:
+            false_list[num_false] = c
+            where_false[c] = num_false
+            num_false += 1
+        num_true[c] = t - 1
+    return num_false
+
+
+@njit(cache=True)
+def neighbours(clause_start, lits, occ_start, occ, num_vars):
+    """For each variable v, the other variables that share a clause with it, each once:
+    nb[nb_start[v]:nb_start[v + 1]] (in the order first met: v's positive literal's clauses
+    first, each clause's literals in order). Returns (nb_start, nb)."""
+    seen = np.full(num_vars, -1, np.int64)
+    nb_start = np.zeros(num_vars + 1, np.int64)
+    for fill in range(2):  # count, then fill
+        nb = np.empty(nb_start[num_vars] if fill else 0, np.int32)
+        seen[:] = -1
+        for v in range(num_vars):
+            k = nb_start[v]
+            for lit in range(2 * v, 2 * v + 2):
+                for jo in range(occ_start[lit], occ_start[lit + 1]):
+                    c = occ[jo]
+                    for i in range(clause_start[c], clause_start[c + 1]):
+                        x = lits[i] >> 1
+                        if x != v and seen[x] != v:
+                            seen[x] = v
+                            if fill:
+                                nb[k] = x
+                                k += 1
+                            else:
+                                nb_start[v + 1] += 1
+        if not fill:
+            for v in range(num_vars):
+                nb_start[v + 1] += nb_start[v]
+    return nb_start, nb
