@@ -10,7 +10,9 @@ import click
 
 from satspeed import __version__
 from satspeed.errors import SatspeedError
-from satspeed.names import MODELS
+from satspeed.predict.models import MODELS
+from satspeed.results import MEASURES
+from satspeed.run.engines import ENGINES
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -120,7 +122,7 @@ def _walker_counts(ctx: click.Context, param: click.Parameter, text: str) -> tup
               "model; e.g. 1,2,4,8 (--runs applies to each).")
 @click.option("--portfolio", "portfolios", multiple=True, metavar="NAME=K,NAME=K",
               help="Also race this mixed portfolio (e.g. probsat=2,sparrow=2); repeatable.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+@click.option("--engine", type=click.Choice(ENGINES), default="local",
               show_default=True, help="Local worker processes, or a dask.distributed cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS|FILE",
               help="Dask scheduler address (tcp://host:8786) or scheduler file (JSON); "
@@ -155,7 +157,7 @@ def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, .
     from satspeed.run.campaign import CampaignOptions, command_line, default_workers, run_campaign
 
     if portfolios:
-        from satspeed.predict.portfolio import parse_portfolio
+        from satspeed.labels import parse_portfolio
     if scheduler is not None and engine != "dask":
         raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
     options = CampaignOptions(
@@ -179,7 +181,7 @@ def solvers_command() -> None:
               help="Core counts to predict for (default 1,2,4,...,384 with 48, 96, 192).")
 @click.option("--max-cores", type=click.IntRange(min=1), default=None,
               help="Powers of two up to N, and N.")
-@click.option("--measure", type=click.Choice(["flips", "cpu_s", "wall_s"]), default=None,
+@click.option("--measure", type=click.Choice(MEASURES), default=None,
               help="Runtime measure: flips are machine independent (default), but a flip of "
               "one solver does not cost what a flip of another does: cpu_s is the default "
               "with --portfolio and --allocate.")

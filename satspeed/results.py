@@ -27,9 +27,26 @@ COLUMNS = (
     "cpu_s", "wall_s", "cutoff_flips", "cutoff_s", "host", "started_at", "satspeed_version",
     "message",
 )
+# The format's version, recorded in the meta sidecar; a new version adds columns at the end
+# only (README, "The results CSV", lists what each version changed).
+CSV_FORMAT = 1
 STATUSES = ("sat", "timeout", "error")
+MEASURES = ("flips", "cpu_s", "wall_s")  # the columns a runtime is measured in
 INT_COLUMNS = ("walkers", "seed", "flips")
 FLOAT_COLUMNS = ("cpu_s", "wall_s")
+
+
+Row = dict[str, object]  # one run, keyed by COLUMNS (None: an empty field)
+
+
+def make_row(**fields: object) -> Row:
+    """A row from every column's value, by name (a TypeError names any column missing or
+    unknown: the one place where a row's fields are checked against COLUMNS)."""
+    if set(fields) != set(COLUMNS):
+        missing, unknown = set(COLUMNS) - set(fields), set(fields) - set(COLUMNS)
+        raise TypeError(f"a results row needs exactly the CSV's columns (missing "
+                        f"{sorted(missing)}, unknown {sorted(unknown)})")
+    return {column: fields[column] for column in COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -145,7 +162,7 @@ class ResultsWriter:
         self._file.write(buf.getvalue())
         self._file.flush()
 
-    def write(self, row: dict[str, object]) -> None:
+    def write(self, row: Row) -> None:
         """Append one row (a dict keyed by COLUMNS) and flush it to the OS; only the file's
         columns are written (an older file without `message` stays readable)."""
         self._write_line("" if row.get(c) is None else row[c] for c in self.columns)
@@ -195,7 +212,8 @@ def package_versions() -> dict[str, str]:
 def record_session(csv_path: str | Path, argv: list[str]) -> Path:
     """Append this invocation (machine, versions, command line) to `<csv>.meta.json`."""
     meta_path = Path(f"{csv_path}.meta.json")
-    meta: dict[str, object] = {"csv": Path(csv_path).name, "sessions": []}
+    meta: dict[str, object] = {"csv": Path(csv_path).name, "csv_format": CSV_FORMAT,
+                               "sessions": []}
     if meta_path.exists():
         try:
             meta = json.loads(meta_path.read_text())
@@ -203,8 +221,8 @@ def record_session(csv_path: str | Path, argv: list[str]) -> Path:
             meta_path.replace(meta_path.with_suffix(".json.bad"))  # keep it, start afresh
     sessions = meta.setdefault("sessions", [])
     assert isinstance(sessions, list)
-    sessions.append({"started_at": now_iso(), "command": argv, "machine": machine_info(),
-                     "versions": package_versions()})
+    sessions.append({"started_at": now_iso(), "command": argv, "csv_format": CSV_FORMAT,
+                     "machine": machine_info(), "versions": package_versions()})
     tmp = meta_path.with_name(meta_path.name + ".tmp")
     tmp.write_text(json.dumps(meta, indent=2) + "\n")
     tmp.replace(meta_path)

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from satspeed.predict.fit import Sample
-from satspeed.predict.prediction import PredictOptions, predict_group, read_groups
-from satspeed.predict.speedup import observed_expected_min
+from satspeed.predict.groups import read_groups
+from satspeed.predict.observed import observed_expected_min
+from satspeed.predict.prediction import PredictOptions, predict_group
+from satspeed.predict.sample import Sample
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = (2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384)

@@ -1,5 +1,6 @@
-"""The DIMACS reader (satspeed.run.formula.cnf): accepted and rejected input, compression, occurrence lists,
-model checking, random formulas against a naive parser, python-sat's reader, and the CLI."""
+"""The DIMACS reader (satspeed.run.formula.cnf): accepted and rejected input, compression,
+occurrence lists, model checking, random formulas against a naive parser, python-sat's reader,
+and the CLI."""
 
 from __future__ import annotations
 

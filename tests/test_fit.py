@@ -1,6 +1,6 @@
-"""Censored maximum-likelihood fits (satspeed.predict.fit): recovery of known parameters with and
-without censoring, agreement with scipy's own censored fits and the closed-form exponential MLE,
-model choice by AIC, and the parametric-bootstrap goodness of fit."""
+"""Censored maximum-likelihood fits (satspeed.predict.fit, .models, .select): recovery of known
+parameters with and without censoring, agreement with scipy's own censored fits and the
+closed-form exponential MLE, model choice by AIC, and the parametric-bootstrap goodness of fit."""
 
 from __future__ import annotations
 
@@ -10,20 +10,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from satspeed.predict.fit import (
-    AUTO_MODELS,
-    MODELS,
-    Fit,
-    Sample,
-    censor_like,
-    choose,
-    fit,
-    fit_all,
-    gof_pvalue,
-    ks_distance,
-    loglik,
-    scipy_args,
-)
+from satspeed.predict.fit import Fit, fit, fit_all
+from satspeed.predict.models import MODELS, get
+from satspeed.predict.sample import Sample
+from satspeed.predict.select import AUTO_MODELS, censor_like, choose, gof_pvalue, ks_distance
 
 N = 20000
 CENSORING = (0.0, 0.1, 0.3)  # fraction of runs cut off at a fixed cutoff
@@ -97,9 +87,9 @@ def test_loglik_is_the_censored_likelihood(name: str, censoring: float) -> None:
     """Fit.loglik = sum logpdf(solved) + sum logsf(censored), under the fitted parameters."""
     sample = sample_of(name, censoring)
     f = fit(model_of(name), sample)
-    fitted = f.family(**scipy_args(f.model, f.params))
+    fitted = f.family(**get(f.model).scipy_args(f.params))
     assert f.loglik == pytest.approx(reference_loglik(fitted, sample), rel=1e-10)
-    assert f.loglik == pytest.approx(loglik(f.model, f.params, sample), rel=1e-12)
+    assert f.loglik == pytest.approx(get(f.model).loglik(f.params, sample), rel=1e-12)
     assert f.aic == pytest.approx(2 * len(f.params) - 2 * f.loglik)
     # the maximum: at least the likelihood of the truth (not for the shifted exponential,
     # whose shift is the sample minimum corrected for its bias, on purpose: not the MLE)
@@ -134,7 +124,7 @@ def test_censored_mle_equals_scipy(name: str, censoring: float) -> None:
     assert loc == 0
     for key, value in theirs.items():
         assert ours.params[key] == pytest.approx(value, rel=1e-4), key
-    assert ours.loglik >= loglik(model, theirs, sample) - 1e-6
+    assert ours.loglik >= get(model).loglik(theirs, sample) - 1e-6
 
 
 def test_a_sample_as_scipy_censored_data() -> None:

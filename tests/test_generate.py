@@ -31,7 +31,8 @@ INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 
 
 def _header(path: Path) -> tuple[int, int, list[list[int]]]:
-    """n, m and clauses of a plain DIMACS file, parsed here (independently of satspeed.run.formula.cnf)."""
+    """n, m and clauses of a plain DIMACS file, parsed here (independently of
+    satspeed.run.formula.cnf)."""
     n = m = -1
     clauses = []
     for line in path.read_text().splitlines():

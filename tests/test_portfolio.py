@@ -17,30 +17,22 @@ from scipy import integrate, special
 
 from satspeed.cli import main
 from satspeed.errors import SatspeedError
-from satspeed.predict.export.tables import write_allocation_plots
-from satspeed.predict.fit import Fit, Sample
-from satspeed.predict.portfolio import (
-    allocate,
-    compositions,
+from satspeed.labels import parse_label, parse_portfolio, portfolio_label, portfolio_params
+from satspeed.predict.allocate import allocate, allocate_cores, compositions, split_count
+from satspeed.predict.export.figures import write_allocation_plots
+from satspeed.predict.fit import Fit
+from satspeed.predict.groups import read_groups
+from satspeed.predict.observed import observed_expected_min, observed_mixed_min
+from satspeed.predict.portfolio import members_by_instance
+from satspeed.predict.prediction import PredictOptions, predict_groups
+from satspeed.predict.quadrature import (
     expected_min_mixed,
-    observed_mixed_min,
-    parse_label,
-    parse_portfolio,
-    portfolio_label,
     portfolio_par2,
-    portfolio_params,
     portfolio_times,
     quadrature,
-    split_count,
 )
-from satspeed.predict.prediction import (
-    PredictOptions,
-    allocate_cores,
-    members_by_instance,
-    predict_groups,
-    read_groups,
-)
-from satspeed.predict.speedup import expected_min, observed_expected_min
+from satspeed.predict.sample import Sample
+from satspeed.predict.speedup import expected_min
 from satspeed.results import ResultsWriter
 
 

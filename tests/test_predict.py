@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from satspeed.cli import main
-from satspeed.predict.fit import Sample
-from satspeed.predict.prediction import parse_cores, read_groups
-from satspeed.predict.speedup import observed_expected_min
+from satspeed.predict.groups import read_groups
+from satspeed.predict.observed import observed_expected_min
+from satspeed.predict.prediction import parse_cores
+from satspeed.predict.sample import Sample
 from satspeed.results import COLUMNS, ResultsWriter
 
 ROOT = Path(__file__).resolve().parent.parent

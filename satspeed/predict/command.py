@@ -1,4 +1,5 @@
-"""`satspeed predict`: read, fit, predict, then show tables, JSON or figures."""
+"""`satspeed predict`: resolve the options, compute the outcome, then show and write it
+(tables or JSON on stdout, the JSON document to a file, figures to a folder)."""
 
 from __future__ import annotations
 
@@ -9,31 +10,10 @@ import click
 from rich.console import Console
 
 from satspeed.errors import SatspeedError
-from satspeed.predict.export.tables import (
-    print_allocation,
-    print_portfolio_races,
-    print_portfolios,
-    print_tables,
-    to_json,
-    write_allocation_plots,
-    write_plots,
-)
-from satspeed.predict.portfolio import parse_portfolio
-from satspeed.predict.prediction import (
-    AllocationReport,
-    Group,
-    PortfolioPrediction,
-    Prediction,
-    PredictOptions,
-    allocate_cores,
-    check_solvers,
-    members_by_instance,
-    parse_cores,
-    predict_groups,
-    predict_portfolio,
-    race_groups,
-    read_groups,
-)
+from satspeed.labels import parse_portfolio
+from satspeed.predict.export import figures, json_document, tables
+from satspeed.predict.outcome import predict_csv
+from satspeed.predict.prediction import PredictOptions, parse_cores
 
 
 def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure: str | None,
@@ -47,55 +27,27 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
         raise click.BadParameter(f"'{cores}': expected positive integers like 1,2,4",
                                  param_hint="--cores") from None
     wanted = [_portfolio_option(text) for text in portfolios]
-    measure = _measure(measure, bool(wanted or allocate))
-    groups = read_groups(csv, measure)
-    check_solvers({name for counts in wanted for name in counts},
-                  {g.solver for g in groups if g.values and not g.is_portfolio}, csv)
-    races = [g for g in groups if g.is_portfolio]
-    options = PredictOptions(measure, core_counts, dist, bootstrap, gof_samples, seed)
-    predictions, skipped = predict_groups(groups, options)
-    results, allocation = [], None
-    if predictions and (wanted or allocate):
-        check_solvers({name for counts in wanted for name in counts},
-                      {p.group.solver for p in predictions}, csv)
-        members, notes = members_by_instance(predictions)
-        for note in notes:
-            click.echo(f"satspeed: note: {note}", err=True)
-        _warn_flips(measure, wanted, allocate, {p.group.solver for p in predictions})
-        raced = race_groups(groups)
-        results = [predict_portfolio(counts, members, raced) for counts in wanted]
-        if allocate:
-            allocation = allocate_cores(members, allocate, allocate_objective, par_cutoff)
-    document = to_json(predictions, skipped, str(csv), measure, core_counts, races, results,
-                       allocation)
+    options = PredictOptions(_measure(measure, bool(wanted or allocate)), core_counts, dist,
+                             bootstrap, gof_samples, seed)
+    outcome = predict_csv(csv, options, wanted, allocate, allocate_objective, par_cutoff)
+    for note in outcome.notes:
+        click.echo(f"satspeed: {note}", err=True)
+    document = json_document.render(outcome)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(document + "\n")
     if as_json:
         click.echo(document)
-        for group, reason in skipped:
+        for group, reason in outcome.skipped:
             print(f"satspeed: skipped {group.label}: {reason}", file=sys.stderr)
     else:
-        _print(predictions, skipped, races, results, allocation, measure)
-    if plot is not None and predictions:
-        written = write_plots(predictions, plot, measure)
-        if allocation is not None:
-            written += write_allocation_plots(allocation, plot, measure)
+        tables.show(outcome, Console())
+    if plot is not None and outcome.predictions:
+        written = figures.write(outcome, plot)
         print(f"satspeed: wrote {len(written)} figures to {plot}", file=sys.stderr)
-    if not predictions:
+    if not outcome.predictions:
         raise SatspeedError(f"{csv}: no group of runs could be fitted")
     return 0
-
-
-def _print(predictions: list[Prediction], skipped: list[tuple[Group, str]], races: list[Group],
-           results: list[PortfolioPrediction], allocation: AllocationReport | None,
-           measure: str) -> None:
-    console = Console()
-    print_tables(predictions, skipped, measure, console)
-    print_portfolio_races(races, measure, console)
-    print_portfolios(results, measure, console)
-    if allocation is not None:
-        print_allocation(allocation, measure, console)
 
 
 def _portfolio_option(text: str) -> dict[str, int]:
@@ -115,12 +67,3 @@ def _measure(measure: str | None, comparing: bool) -> str:
                    "in cost: measuring cpu_s (choose with --measure)", err=True)
         return "cpu_s"
     return "flips"
-
-
-def _warn_flips(measure: str, wanted: list[dict[str, int]], allocate: int | None,
-                fitted: set[str]) -> None:
-    compared = {name for counts in wanted for name in counts} | (fitted if allocate else set())
-    if measure == "flips" and len(compared) > 1:
-        click.echo(f"satspeed: warning: --measure flips compares flips of different solvers "
-                   f"({', '.join(sorted(compared))}), which differ in cost; cpu_s would not",
-                   err=True)

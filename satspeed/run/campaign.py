@@ -16,10 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from satspeed.errors import InputError, SatspeedError
-from satspeed.results import ResultsWriter, RunKey, key_of, read_rows, record_session
+from satspeed.labels import portfolio_label, portfolio_params
+from satspeed.results import ResultsWriter, Row, RunKey, key_of, read_rows, record_session
+from satspeed.run.algorithms import ALGORITHMS
 from satspeed.run.builtin import format_params, make_walk, warm_up
 from satspeed.run.display import CampaignDisplay, InstanceSummary, print_summary, say
-from satspeed.run.engines.local import LocalPool
+from satspeed.run.engines import make_engine
+from satspeed.run.engines.base import Engine
 from satspeed.run.formula.cnf import Formula, read_cnf
 from satspeed.run.plan import Run, find_instances, plan_runs
 from satspeed.run.specs import SolverSpec, find_spec, resolve_params
@@ -53,8 +56,6 @@ class Entrant:
     def params(self, formula: Formula) -> str:
         if len(set(self.specs)) == 1:
             return format_params(resolve_params(self.specs[0], formula))
-        from satspeed.predict.portfolio import portfolio_params
-
         return portfolio_params({s.name: format_params(resolve_params(s, formula))
                                  for s in self.specs})
 
@@ -66,8 +67,6 @@ def entrants(options: CampaignOptions) -> list[Entrant]:
     for k in sorted(set(options.walkers)):
         found.extend(Entrant(spec.name, (spec,) * k) for spec in specs)
     for counts in options.portfolios:
-        from satspeed.predict.portfolio import portfolio_label
-
         members = [(find_spec(text), k) for text, k in counts.items()]
         by_name = {spec.name: k for spec, k in members}
         if len(by_name) < len(members):
@@ -122,8 +121,7 @@ def _warm_kernels(runs: list[Run]) -> None:
     tiny = parse_cnf(b"p cnf 4 3\n1 2 3 0\n-1 2 4 0\n1 -2 -3 4 0\n")
     kernels = {spec.kernel for run in runs for spec in run.specs if spec.kernel}
     for kernel in sorted(kernels):
-        variants = [{"caching": False}, {"caching": True}] if kernel == "probsat" else [{}]
-        for given in variants:
+        for given in ALGORITHMS[kernel].variants:
             warm_up(make_walk(tiny, kernel, **given))
 
 
@@ -141,8 +139,10 @@ def _check_walkers(runs: list[Run], options: CampaignOptions) -> int:
     return max(options.workers, largest)
 
 
-def run_campaign(options: CampaignOptions, argv: list[str]) -> int:
-    """Run the campaign; returns the exit code (0, or 130 when interrupted)."""
+def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | None = None
+                 ) -> int:
+    """Run the campaign on `engine` (by default the one the options name); returns the exit
+    code (0, or 130 when interrupted)."""
     writer: ResultsWriter | None = None
     display: CampaignDisplay | None = None
     try:  # Ctrl-C at any stage (reading instances, loading kernels, running) ends the same way
@@ -157,15 +157,17 @@ def run_campaign(options: CampaignOptions, argv: list[str]) -> int:
         workers = _check_walkers(planned, options)
         _warm_kernels(todo)
         display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
-        pool = make_pool(options, workers)
+        if engine is None:
+            engine = make_engine(options.engine, workers, options.max_flips, options.timeout,
+                                 options.scheduler)
 
-        def on_row(row: dict[str, object]) -> None:
+        def on_row(row: Row) -> None:
             writer.write(row)  # type: ignore[union-attr]
             display.update(row)  # type: ignore[union-attr]
 
         with display:
             if todo:
-                pool.run(todo, on_row)
+                engine.run(todo, on_row)
     except KeyboardInterrupt:
         if writer is not None:
             writer.close()
@@ -177,15 +179,6 @@ def run_campaign(options: CampaignOptions, argv: list[str]) -> int:
     if not options.quiet:
         print_summary(summarise(options.output, planned, names))
     return 0
-
-
-def make_pool(options: CampaignOptions, workers: int):  # -> LocalPool | DaskPool
-    """The engine that makes the runs."""
-    if options.engine == "dask":
-        from satspeed.run.engines.dask import DaskPool
-
-        return DaskPool(options.scheduler, workers, options.max_flips, options.timeout)
-    return LocalPool(workers, options.max_flips, options.timeout)
 
 
 def summarise(output: Path, planned: list[Run], names: dict[str, str]

@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from satspeed.results import Row
 from satspeed.run.plan import Run
 from satspeed.run.specs import available_specs, search_path
 
@@ -78,7 +79,7 @@ class CampaignDisplay:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def update(self, row: dict[str, object]) -> None:
+    def update(self, row: Row) -> None:
         self.written += 1
         status = str(row["status"])
         self.counts[status] += 1

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from satspeed.errors import InputError, SatspeedError
+from satspeed.labels import SOLVER_NAME
 
 PLACEHOLDERS = ("instance", "seed", "seed32", "max_flips", "timeout")
 BUNDLED = Path(__file__).resolve().parents[2] / "solvers"  # the repository's solvers/
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def load_spec(path: Path) -> SolverSpec:
         return_keys = ", ".join(sorted(known))
         raise bad(f"unknown key {unknown[0]!r} (known: {return_keys})")
     name = data.get("name", path.name.removesuffix(".toml"))
-    if not isinstance(name, str) or not _NAME.match(name) or "*" in name or "+" in name:
+    if not isinstance(name, str) or not SOLVER_NAME.fullmatch(name):
         raise bad(f"name must be letters, digits, '.', '_' or '-', not {name!r}")
     params = data.get("params", {})
     if not isinstance(params, dict) or any(

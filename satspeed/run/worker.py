@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from satspeed import __version__
-from satspeed.results import now_iso
+from satspeed.results import Row, make_row, now_iso
 from satspeed.run.algorithms.base import Walk
 from satspeed.run.builtin import RunResult, make_walk, run_once, warm_up
 from satspeed.run.formula.cnf import Formula, read_cnf
@@ -75,7 +75,7 @@ class Worker:
             return run_once(walk, seed, self.max_flips, self.timeout, stop=stop)
         return run_once(walk, seed, self.max_flips, self.timeout, chunk=chunk, stop=stop)
 
-    def run(self, run: Run, stop: Callable[[], bool] | None = None) -> dict[str, object] | None:
+    def run(self, run: Run, stop: Callable[[], bool] | None = None) -> Row | None:
         """Make one sequential run and return its CSV row: an 'error' row with the reason if
         it failed, None if `stop` ended it (nothing to record)."""
         started = now_iso()
@@ -99,26 +99,27 @@ class Worker:
             return RunResult("error", 0, 0.0, 0.0, None, f"{type(exc).__name__}: {exc}")
 
 
-def _base(run: Run, worker: Worker, started: str) -> dict[str, object]:
-    return {"instance": run.instance, "instance_sha256": run.sha256, "solver": run.solver,
-            "params": run.params, "walkers": run.walkers, "seed": run.seed,
-            "cutoff_flips": worker.max_flips, "cutoff_s": worker.timeout, "host": HOST,
-            "started_at": started, "satspeed_version": __version__}
-
-
-def result_row(run: Run, result: RunResult, worker: Worker, started: str) -> dict[str, object]:
+def result_row(run: Run, result: RunResult, worker: Worker, started: str) -> Row:
     """The CSV row of a finished run (sequential, or a race's combined result)."""
     if result.status == "error":
         return error_row(run, result.message, worker, started)
-    return {**_base(run, worker, started), "status": result.status, "flips": result.flips,
-            "cpu_s": f"{result.cpu_s:.6f}", "wall_s": f"{result.wall_s:.6f}"}
+    return _row(run, worker, started, result.status, result.flips, f"{result.cpu_s:.6f}",
+                f"{result.wall_s:.6f}")
 
 
-def error_row(run: Run, message: str, worker: Worker, started: str | None = None
-              ) -> dict[str, object]:
+def error_row(run: Run, message: str, worker: Worker, started: str | None = None) -> Row:
     """An `error` row: no flips or seconds to report, only the reason."""
-    return {**_base(run, worker, started or now_iso()), "status": "error", "flips": 0,
-            "cpu_s": "0", "wall_s": "0", "message": message.replace("\n", " ")[:500]}
+    return _row(run, worker, started or now_iso(), "error", 0, "0", "0",
+                message.replace("\n", " ")[:500])
+
+
+def _row(run: Run, worker: Worker, started: str, status: str, flips: int, cpu_s: str,
+         wall_s: str, message: str = "") -> Row:
+    return make_row(instance=run.instance, instance_sha256=run.sha256, solver=run.solver,
+                    params=run.params, walkers=run.walkers, seed=run.seed, status=status,
+                    flips=flips, cpu_s=cpu_s, wall_s=wall_s, cutoff_flips=worker.max_flips,
+                    cutoff_s=worker.timeout, host=HOST, started_at=started,
+                    satspeed_version=__version__, message=message)
 
 
 def race_result(walkers: list[WalkerResult]) -> RunResult:

@@ -18,16 +18,20 @@ from satspeed.run.formula.cnf import Formula
 
 @dataclass(frozen=True)
 class Algorithm:
-    """A built-in kernel: resolve parameters for a formula, make a Walk."""
+    """A built-in kernel: resolve parameters for a formula, make a Walk. `variants` are
+    parameter overrides that select different compiled kernels (all are compiled once in the
+    parent before a campaign, so that its workers only load them)."""
 
     name: str
     summary: str
     params: Callable[..., dict[str, object]]
     walk: Callable[[Formula, str, dict[str, object]], Walk]
+    variants: tuple[dict[str, object], ...] = ({},)
 
 
 ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (
-    Algorithm("probsat", "probSAT SC13 (Balint & Schoening 2012)", probsat_params, ProbsatWalk),
+    Algorithm("probsat", "probSAT SC13 (Balint & Schoening 2012)", probsat_params, ProbsatWalk,
+              ({"caching": False}, {"caching": True})),
     Algorithm("walksat", "WalkSAT/SKC (Selman, Kautz & Cohen 1994)", walksat_params,
               WalksatWalk),
     Algorithm("ccanr", "CCAnr (Cai, Luo & Su 2015): configuration checking with aspiration",

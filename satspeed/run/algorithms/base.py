@@ -7,6 +7,7 @@ makes at most n flips and returns (solved, flips made); `assign` is the current 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
 
 import numpy as np
 
@@ -18,13 +19,17 @@ from satspeed.run.kernels.walk import FLIPS, NUM_FALSE
 class Walk(ABC):
     """One seeded SLS walk on a formula (the kernel contract of DESIGN.md, on the Python side)."""
 
-    assign: np.ndarray  # uint8[num_vars], the current assignment
-    counters: np.ndarray  # int64, with counters[NUM_FALSE] and counters[FLIPS] (kernels/walk.py)
+    num_counters: ClassVar[int] = 2  # counters[NUM_FALSE], counters[FLIPS], the kernel's own
 
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         self.formula = formula
         self.solver = solver
         self.params = params
+        self.assign = np.zeros(formula.num_vars, np.uint8)  # the current assignment
+        self.num_true = np.zeros(formula.num_clauses, np.int32)  # true literals per clause
+        self.crit = np.zeros(formula.num_clauses, np.int32)  # xor of a clause's true variables
+        self.counters = np.zeros(self.num_counters, np.int64)  # kernels/walk.py: NUM_FALSE...
+        self.rng = np.zeros(4, np.uint64)  # the kernel's RNG state (kernels/rng.py)
 
     @abstractmethod
     def start(self, seed: int) -> None:

@@ -49,14 +49,9 @@ class BreakWalk(Walk):
         super().__init__(formula, solver, params)
         f = formula
         n, m = f.num_vars, f.num_clauses
-        self.assign = np.zeros(n, np.uint8)
-        self.num_true = np.zeros(m, np.int32)
-        self.crit = np.zeros(m, np.int32)
         self.breaks = np.zeros(n, np.int32)
         self.false_list = np.zeros(m, np.int32)
         self.where_false = np.zeros(m, np.int32)
-        self.counters = np.zeros(2, np.int64)
-        self.rng = np.zeros(4, np.uint64)
         self.state = (f.clause_start, f.lits, f.occ_start, f.occ, self.assign, self.num_true,
                       self.crit, self.breaks, self.false_list, self.where_false,
                       self.counters, self.rng)

@@ -45,14 +45,14 @@ class CcanrWalk(Walk):
     """The state of a CCAnr walk (layout in satspeed/kernels/ccanr.py); the neighbour lists are
     built once per formula."""
 
+    num_counters = NUM_COUNTERS
+
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         super().__init__(formula, solver, params)
         f = formula
         n, m = f.num_vars, f.num_clauses
         self.nb_start, self.nb = build_neighbors(f.clause_start, f.lits, f.occ_start, f.occ, n)
-        self.assign = np.zeros(n, np.uint8)
-        self.sat_count = np.zeros(m, np.int32)
-        self.crit = np.zeros(m, np.int32)
+        self.sat_count = self.num_true  # CCAnr's name for it
         self.weight = np.zeros(m, np.int64)
         self.score = np.zeros(n, np.int64)
         self.time_stamp = np.zeros(n, np.int64)
@@ -64,8 +64,6 @@ class CcanrWalk(Walk):
         self.uvar = np.zeros(n, np.int32)
         self.where_uvar = np.zeros(n, np.int32)
         self.app_count = np.zeros(n, np.int32)
-        self.counters = np.zeros(NUM_COUNTERS, np.int64)
-        self.rng = np.zeros(4, np.uint64)
         gamma = int(params["gamma"])  # type: ignore[call-overload]
         q = float(params["q"])  # type: ignore[arg-type]
         self.settings = (np.int64(gamma), float(params["rho"]),  # type: ignore[arg-type]

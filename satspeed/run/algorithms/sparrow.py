@@ -49,13 +49,12 @@ def c1_powers(c1: float) -> np.ndarray:
 class SparrowWalk(Walk):
     """The state of a Sparrow walk (see kernels/sparrow.py for the layout)."""
 
+    num_counters = NUM_COUNTERS
+
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         super().__init__(formula, solver, params)
         f = formula
         n, m = f.num_vars, f.num_clauses
-        self.assign = np.zeros(n, np.uint8)
-        self.num_true = np.zeros(m, np.int32)
-        self.crit = np.zeros(m, np.int32)
         self.weight = np.ones(m, np.int64)
         self.score = np.zeros(n, np.int64)
         self.last = np.zeros(n, np.int64)
@@ -68,8 +67,6 @@ class SparrowWalk(Walk):
         self.stamp = np.full(n, -1, np.int64)
         self.touched = np.zeros(n, np.int32)
         self.nb_start, self.nb = neighbours(f.clause_start, f.lits, f.occ_start, f.occ, n)
-        self.counters = np.zeros(NUM_COUNTERS, np.int64)
-        self.rng = np.zeros(4, np.uint64)
         self.probs = np.zeros(max(f.max_clause_len, 1), np.float64)
         self.c1_powers = c1_powers(float(params["c1"]))  # type: ignore[arg-type]
         self.c2 = int(params["c2"])  # type: ignore[call-overload]

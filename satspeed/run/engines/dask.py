@@ -22,12 +22,14 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from satspeed.errors import SatspeedError
+from satspeed.results import Row
 from satspeed.run.builtin import RunResult
+from satspeed.run.engines.base import OnRow
 from satspeed.run.plan import Run
 from satspeed.run.worker import WalkerResult, Worker, error_row, race_result, result_row
 
@@ -48,7 +50,7 @@ def _worker(max_flips: int | None, timeout: float | None) -> Worker:
 
 
 def run_batch(runs: list[Run], max_flips: int | None, timeout: float | None
-              ) -> tuple[list[dict[str, object]], float]:
+              ) -> tuple[list[Row], float]:
     """Task: make sequential runs; their rows, and the seconds the batch took."""
     start = time.perf_counter()
     worker = _worker(max_flips, timeout)
@@ -134,7 +136,7 @@ class DaskPool:
         self.timeout = timeout
         self._seconds: dict[str, float] = {}  # mean seconds per run, per instance
 
-    def run(self, runs: list[Run], on_row: Callable[[dict[str, object]], None]) -> None:
+    def run(self, runs: list[Run], on_row: OnRow) -> None:
         with connect(self.scheduler, self.workers) as client:
             _DaskCampaign(self, client, runs, on_row).run()
 
@@ -148,7 +150,7 @@ class _DaskCampaign:
     """One DaskPool.run: keeps the cluster busy with batches, then races, streaming rows."""
 
     def __init__(self, pool: DaskPool, client: Any, runs: list[Run],
-                 on_row: Callable[[dict[str, object]], None]) -> None:
+                 on_row: OnRow) -> None:
         from distributed import as_completed
 
         self.pool, self.client, self.on_row = pool, client, on_row

@@ -31,7 +31,9 @@ from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from satspeed.results import Row
 from satspeed.run.builtin import RunResult
+from satspeed.run.engines.base import OnRow
 from satspeed.run.plan import Run
 from satspeed.run.worker import WalkerResult, Worker, error_row, race_result, result_row
 
@@ -91,7 +93,7 @@ def _worker_main(conn: Connection, max_flips: int | None, timeout: float | None,
             if not _race_walker(conn, worker, board, *message[1:], orphaned):
                 return
             continue
-        rows: list[dict[str, object]] = []
+        rows: list[Row] = []
         last = time.monotonic()
         for run in message:
             row = worker.run(run, stop=orphaned)
@@ -216,7 +218,7 @@ class LocalPool:
             return 4
         return max(1, min(MAX_BATCH, int(BATCH_SECONDS / max(seconds, 1e-6))))
 
-    def run(self, runs: list[Run], on_row: Callable[[dict[str, object]], None]) -> None:
+    def run(self, runs: list[Run], on_row: OnRow) -> None:
         """Make `runs` (sequential runs and races, in that order of preference)."""
         too_big = [r for r in runs if r.walkers > self.workers]
         if too_big:
@@ -253,7 +255,7 @@ class _Campaign:
     """One LocalPool.run: hands out batches and races to idle workers, collects rows."""
 
     def __init__(self, pool: LocalPool, runs: list[Run],
-                 on_row: Callable[[dict[str, object]], None]) -> None:
+                 on_row: OnRow) -> None:
         self.pool = pool
         self.on_row = on_row
         self.todo = deque(runs)

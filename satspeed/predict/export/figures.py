@@ -1,0 +1,157 @@
+"""The figures of `satspeed predict --plot DIR` (PNG and SVG): per group the runtime
+distribution (Kaplan-Meier and the fitted CDFs) and the speedup (predicted with its interval,
+observed, raced); per instance and for the set, the core allocation profile."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from satspeed.labels import portfolio_label
+from satspeed.predict.allocate import AllocationReport, AllocationResult
+from satspeed.predict.outcome import Outcome
+from satspeed.predict.prediction import Prediction
+
+
+def write(outcome: Outcome, directory: Path) -> list[Path]:
+    """Every figure of the outcome, written to `directory`; the paths written."""
+    written = write_plots(outcome.predictions, directory, outcome.measure)
+    if outcome.allocation is not None:
+        written += write_allocation_plots(outcome.allocation, directory, outcome.measure)
+    return written
+
+
+def figure_stem(p: Prediction) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(p.group.instance).name)
+    return f"{name}.{p.group.solver}.{p.group.sha256[:8]}"
+
+
+def write_plots(predictions: list[Prediction], directory: Path, measure: str) -> list[Path]:
+    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}`. Groups that differ
+    only in their parameters (a parameter sweep) would share a stem: theirs ends with a
+    checksum of the parameters, so that no group's figures overwrite another's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    stems = Counter(figure_stem(p) for p in predictions)
+    for p in predictions:
+        stem = directory / figure_stem(p)
+        if stems[stem.name] > 1:
+            stem = stem.with_name(f"{stem.name}.{zlib.crc32(p.group.params.encode()):08x}")
+        fig = _rtd_figure(plt, p, measure)
+        written += _save(fig, stem.with_name(stem.name + ".rtd"))
+        plt.close(fig)
+        fig = _speedup_figure(plt, p)
+        written += _save(fig, stem.with_name(stem.name + ".speedup"))
+        plt.close(fig)
+    return written
+
+
+def write_allocation_plots(report: AllocationReport, directory: Path,
+                           measure: str) -> list[Path]:
+    """`allocation.<stem>.{png,svg}` per instance and `allocation.all.{png,svg}` for the set:
+    the best objective when one solver gets j of the cores (the others split the rest at
+    best), one line per solver; only after an exhaustive search of two or more solvers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for r in report.instances + ([report.overall] if report.overall else []):
+        if r.allocation.profile is None or len(r.solvers) < 2:
+            continue
+        name = (re.sub(r"[^A-Za-z0-9._-]+", "_", Path(r.instance).name) + f".{r.sha256[:8]}"
+                if r.sha256 else "all")
+        fig = _allocation_figure(plt, r, report, measure)
+        written += _save(fig, directory / f"allocation.{name}")
+        plt.close(fig)
+    return written
+
+
+def _allocation_figure(plt, r: AllocationResult, report: AllocationReport, measure: str):
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    profile = r.allocation.profile
+    j = np.arange(report.cores + 1)
+    for i, solver in enumerate(r.solvers):
+        ax.plot(j, profile[i], lw=1.6, label=f"cores given to {solver}")
+    best = r.allocation.counts
+    for i in range(len(r.solvers)):
+        ax.plot(best[i], r.allocation.value, "o", color=f"C{i}", ms=6)
+    ax.axhline(r.allocation.pure_value, color="grey", ls="--", lw=1,
+               label=f"best pure ({r.pure_solver}*{report.cores})")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"cores given to one solver (of {report.cores})")
+    what = "PAR-2" if report.objective == "par2" else "E[Z]"
+    ax.set_ylabel(f"best predicted {what} ({measure})")
+    ax.set_title(f"{Path(r.instance).name}: best {portfolio_label(r.best_counts)}, "
+                 f"gain {r.allocation.gain:.3f}x", fontsize=8)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def _save(fig, stem: Path) -> list[Path]:
+    paths = [stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")]
+    for path in paths:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return paths
+
+
+def _rtd_figure(plt, p: Prediction, measure: str):
+    """Kaplan-Meier estimate of the runtime CDF (timeouts censored) and the fitted CDFs."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    km = stats.ecdf(p.sample.to_scipy()).cdf
+    x = np.sort(np.unique(p.sample.values))
+    ax.step(x, km.evaluate(x), where="post", color="black", lw=1.5,
+            label=f"Kaplan-Meier ({len(p.sample.values)} runs)")
+    grid = np.geomspace(max(x.min() / 3, 1e-9), x.max() * 3, 400)
+    for f in p.fits:
+        chosen = f is p.chosen
+        ax.plot(grid, f.cdf(grid), lw=2.2 if chosen else 1.0, alpha=1 if chosen else 0.7,
+                label=f"{f.model} (AIC {f.aic:.0f})" + (" *" if chosen else ""))
+    if p.sample.censored.any():
+        ax.axvline(p.sample.values[p.sample.censored].max(), color="grey", ls=":",
+                   label="cutoff")
+    ax.set_xscale("log")
+    ax.set_xlabel(measure)
+    ax.set_ylabel("P(solved)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(p.group.label, fontsize=8)
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def _speedup_figure(plt, p: Prediction):
+    """Predicted speedup with its interval, observed speedups, and the linear ideal."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    n = np.array([r.cores for r in p.rows], float)
+    pred = np.array([r.predicted_speedup for r in p.rows])
+    low = np.array([r.speedup_low for r in p.rows])
+    high = np.array([r.speedup_high for r in p.rows])
+    ax.plot(n, n, color="grey", ls="--", lw=1, label="linear")
+    ax.plot(n, pred, color="C0", lw=2, label=f"predicted ({p.chosen.model})")
+    if np.isfinite(low).any():
+        ax.fill_between(n, low, high, color="C0", alpha=0.2, label="95% bootstrap interval")
+    obs = np.array([r.observed_speedup for r in p.rows])
+    ok = np.isfinite(obs)
+    ax.plot(n[ok], obs[ok], "o", color="C1", ms=4, label="observed (order statistics)")
+    race = np.array([r.race_speedup if r.race_runs else np.nan for r in p.rows])
+    if np.isfinite(race).any():
+        ax.plot(n, race, "s", color="C3", ms=5, label="observed (real races)")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    ax.set_xlabel("cores (walkers)")
+    ax.set_ylabel("speedup")
+    ax.set_title(p.group.label, fontsize=8)
+    ax.legend(fontsize=7, loc="upper left")
+    return fig

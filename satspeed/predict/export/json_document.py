@@ -1,0 +1,127 @@
+"""The JSON document of `satspeed predict` (`--json`, `-o FILE`).
+
+Schema (version 2), one object:
+  schema: 2, satspeed_version, csv, measure, cores: [n...],
+  groups: [{instance, instance_sha256, solver, params, runs, solved, timeouts, errors,
+            chosen, fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
+            predictions: [{cores, predicted_time, predicted_speedup, speedup_low, speedup_high,
+                           observed_speedup, observed_is_bound, race_speedup, race_runs,
+                           race_timeouts, relative_error}]}],
+  skipped: [{instance, instance_sha256, solver, params, reason}],
+  portfolio_races: [{instance, instance_sha256, solver, params, walkers, runs, mean_time}],
+  portfolios: [{label, counts: {solver: k}, cores,
+                instances: [{instance, instance_sha256, baseline_solver,
+                             baseline_predicted_time, baseline_observed_time,
+                             configurations: [{label, counts, cores, predicted_time,
+                                 predicted_speedup, observed_time, observed_speedup,
+                                 observed_is_bound, race_time, race_speedup, race_runs,
+                                 relative_error}]}],
+                missing: [{instance, instance_sha256, reason}]}],
+  allocation: null or {cores, objective, note,
+                       instances: [ALLOCATION], overall: ALLOCATION or null}
+    ALLOCATION = {instance, instance_sha256, instances: [sha256...], solvers: [...], search,
+                  cutoffs: [...], best: {label, counts, predicted_time, objective},
+                  best_pure: {solver, predicted_time, objective}, gain}
+Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
+Schema 2 added portfolio_races, portfolios, allocation and race_timeouts to schema 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from satspeed import __version__
+from satspeed.labels import portfolio_label
+from satspeed.predict.allocate import AllocationReport, AllocationResult
+from satspeed.predict.outcome import Outcome
+from satspeed.predict.portfolio import Configuration, PortfolioPrediction
+
+SCHEMA_VERSION = 2
+
+
+def _clean(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def render(outcome: Outcome) -> str:
+    """The outcome as the JSON document of the schema above."""
+    o = outcome
+    groups = []
+    for p in o.predictions:
+        g = p.group
+        groups.append({
+            "instance": g.instance, "instance_sha256": g.sha256, "solver": g.solver,
+            "params": g.params, "runs": len(p.sample.values),
+            "solved": int(np.sum(~p.sample.censored)),
+            "timeouts": int(np.sum(p.sample.censored)), "errors": g.errors,
+            "chosen": p.chosen.model,
+            "fits": [{"model": f.model, "params": f.params, "loglik": _clean(f.loglik),
+                      "aic": _clean(f.aic), "gof_pvalue": _clean(f.gof_pvalue)}
+                     for f in p.fits],
+            "predictions": [{
+                "cores": r.cores, "predicted_time": _clean(r.predicted_time),
+                "predicted_speedup": _clean(r.predicted_speedup),
+                "speedup_low": _clean(r.speedup_low), "speedup_high": _clean(r.speedup_high),
+                "observed_speedup": _clean(r.observed_speedup),
+                "observed_is_bound": r.observed_is_bound,
+                "race_speedup": _clean(r.race_speedup), "race_runs": r.race_runs,
+                "race_timeouts": r.race_timeouts,
+                "relative_error": _clean(r.relative_error)} for r in p.rows],
+        })
+    document = {
+        "schema": SCHEMA_VERSION, "satspeed_version": __version__, "csv": o.csv,
+        "measure": o.measure, "cores": list(o.cores), "groups": groups,
+        "skipped": [{"instance": g.instance, "instance_sha256": g.sha256, "solver": g.solver,
+                     "params": g.params, "reason": reason} for g, reason in o.skipped],
+        "portfolio_races": [
+            {"instance": g.instance, "instance_sha256": g.sha256, "solver": g.solver,
+             "params": g.params, "walkers": walkers, "runs": len(rows),
+             "mean_time": _clean(float(np.mean([v for v, _ in rows])))}
+            for g in o.races for walkers, rows in sorted(g.races.items())],
+        "portfolios": [_portfolio_json(pf) for pf in o.portfolios],
+        "allocation": None if o.allocation is None else _allocation_json(o.allocation),
+    }
+    return json.dumps(document, indent=2)
+
+
+def _portfolio_json(pf: PortfolioPrediction) -> dict:
+    return {"label": pf.label, "counts": pf.counts, "cores": pf.cores, "instances": [
+        {"instance": item.instance, "instance_sha256": item.sha256,
+         "baseline_solver": item.baseline,
+         "baseline_predicted_time": _clean(item.baseline_time),
+         "baseline_observed_time": _clean(item.baseline_observed),
+         "configurations": [_configuration_json(r) for r in item.rows]}
+        for item in pf.instances],
+        "missing": [{"instance": instance, "instance_sha256": sha, "reason": reason}
+                    for instance, sha, reason in pf.missing]}
+
+
+def _configuration_json(r: Configuration) -> dict:
+    return {"label": r.label, "counts": r.counts, "cores": sum(r.counts.values()),
+            "predicted_time": _clean(r.predicted_time),
+            "predicted_speedup": _clean(r.predicted_speedup),
+            "observed_time": _clean(r.observed_time),
+            "observed_speedup": _clean(r.observed_speedup),
+            "observed_is_bound": r.observed_is_bound, "race_time": _clean(r.race_time),
+            "race_speedup": _clean(r.race_speedup), "race_runs": r.race_runs,
+            "relative_error": _clean(r.relative_error)}
+
+
+def _allocation_json(report: AllocationReport) -> dict:
+    def one(r: AllocationResult) -> dict:
+        a = r.allocation
+        return {"instance": r.instance, "instance_sha256": r.sha256,
+                "instances": list(r.instances), "solvers": list(r.solvers),
+                "search": a.search, "cutoffs": list(r.cutoffs),
+                "best": {"label": portfolio_label(r.best_counts), "counts": r.best_counts,
+                         "predicted_time": _clean(r.best_time), "objective": _clean(a.value)},
+                "best_pure": {"solver": r.pure_solver, "predicted_time": _clean(r.pure_time),
+                              "objective": _clean(a.pure_value)},
+                "gain": _clean(a.gain)}
+
+    return {"cores": report.cores, "objective": report.objective, "note": report.note,
+            "instances": [one(r) for r in report.instances],
+            "overall": one(report.overall) if report.overall else None}

@@ -1,0 +1,69 @@
+"""What a runtime distribution is to satspeed (the interface of every model in this folder).
+
+A model names its parameters, maps them to a scipy.stats family (which gives the density, the
+survival function and draws), estimates them from a censored sample (maximum likelihood:
+logpdf of the solved runs plus logsf of the timed-out ones), and gives E[Z_n], the expected
+minimum of n draws, on which every speedup rests. The base class does the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from scipy import stats
+
+from satspeed.predict.sample import Sample
+
+Params = dict[str, float]
+
+
+class Model(ABC):
+    """One runtime distribution; instances are made by the registry (`models.get`), which
+    gives them their name."""
+
+    params: ClassVar[tuple[str, ...]]  # parameter names, in the order fits list them
+    family: ClassVar[stats.rv_continuous]  # not frozen: freezing costs milliseconds, which
+    # the bootstraps would pay thousands of times
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<model {self.name}>"
+
+    @abstractmethod
+    def scipy_args(self, p: Params) -> dict[str, float]:
+        """Our parameters as the family's scipy.stats arguments (shape, loc, scale)."""
+
+    @abstractmethod
+    def estimate(self, sample: Sample) -> Params:
+        """The (censored) maximum-likelihood parameters; needs at least one solved run."""
+
+    @abstractmethod
+    def expected_min(self, p: Params, cores: np.ndarray) -> np.ndarray:
+        """E[Z_n] = E[min of n draws] for each n in `cores`."""
+
+    def expected_min_many(self, params: Sequence[Params], cores: np.ndarray) -> np.ndarray:
+        """E[Z_n] for many parameter sets at once: shape (len(params), len(cores))."""
+        return np.array([self.expected_min(p, cores) for p in params])
+
+    def shift(self, p: Params) -> float:
+        """Below this time the model puts no probability (0 for an unshifted model)."""
+        return p.get("shift", 0.0)
+
+    def log_width(self, p: Params) -> float | None:
+        """The spread of the distribution in log time (a lognormal's sigma), when it has one:
+        how finely a quadrature in log time must step (None: no constraint)."""
+        return None
+
+    def loglik(self, p: Params, sample: Sample) -> float:
+        """Censored log-likelihood: logpdf of the solved runs plus logsf of the timed-out ones."""
+        args = self.scipy_args(p)
+        with np.errstate(divide="ignore"):
+            total = (np.sum(self.family.logpdf(sample.observed, **args))
+                     + np.sum(self.family.logsf(sample.values[sample.censored], **args)))
+        return float(total) if np.isfinite(total) else -math.inf

@@ -1,0 +1,20 @@
+"""What an engine is to a campaign: it makes the planned runs somewhere (local processes, a
+Dask cluster, a test's fake) and hands back each run's CSV row as soon as it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from satspeed.results import Row
+from satspeed.run.plan import Run
+
+OnRow = Callable[[Row], None]
+
+
+class Engine(Protocol):
+    def run(self, runs: list[Run], on_row: OnRow) -> None:
+        """Make every run (sequential runs, then races), calling `on_row` once per run with
+        its row, in the calling thread, as runs end. A run that fails is an `error` row, not
+        an exception. Returns when all are done; on KeyboardInterrupt, stops its workers and
+        lets it propagate (rows already handed over stay written)."""
