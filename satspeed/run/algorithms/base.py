@@ -20,6 +20,10 @@ class Walk(ABC):
     """One seeded SLS walk on a formula (the kernel contract of DESIGN.md, on the Python side)."""
 
     num_counters: ClassVar[int] = 2  # counters[NUM_FALSE], counters[FLIPS], the kernel's own
+    # The kernel's own state arrays, beyond those every walk has (below): name -> (dtype,
+    # initial value), one entry per variable or per clause.
+    per_variable: ClassVar[dict[str, tuple[type, int]]] = {}
+    per_clause: ClassVar[dict[str, tuple[type, int]]] = {}
 
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         self.formula = formula
@@ -28,8 +32,14 @@ class Walk(ABC):
         self.assign = np.zeros(formula.num_vars, np.uint8)  # the current assignment
         self.num_true = np.zeros(formula.num_clauses, np.int32)  # true literals per clause
         self.crit = np.zeros(formula.num_clauses, np.int32)  # xor of a clause's true variables
+        self.false_list = np.zeros(formula.num_clauses, np.int32)  # falsified clauses first
+        self.where_false = np.full(formula.num_clauses, -1, np.int32)  # position in it, or -1
         self.counters = np.zeros(self.num_counters, np.int64)  # kernels/walk.py: NUM_FALSE...
         self.rng = np.zeros(4, np.uint64)  # the kernel's RNG state (kernels/rng.py)
+        for table, size in ((self.per_variable, formula.num_vars),
+                            (self.per_clause, formula.num_clauses)):
+            for name, (dtype, value) in table.items():
+                setattr(self, name, np.full(size, value, dtype))
 
     @abstractmethod
     def start(self, seed: int) -> None:

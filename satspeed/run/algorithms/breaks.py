@@ -6,6 +6,8 @@ clause of the formula (as in the reference C code).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from satspeed.errors import SatspeedError
@@ -45,13 +47,11 @@ def walksat_params(formula: Formula, **given: object) -> dict[str, object]:
 class BreakWalk(Walk):
     """The state of a probSAT or WalkSAT walk: assignment, true counts, breaks, false list."""
 
+    per_variable: ClassVar[dict[str, tuple[type, int]]] = {"breaks": (np.int32, 0)}
+
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         super().__init__(formula, solver, params)
         f = formula
-        n, m = f.num_vars, f.num_clauses
-        self.breaks = np.zeros(n, np.int32)
-        self.false_list = np.zeros(m, np.int32)
-        self.where_false = np.zeros(m, np.int32)
         self.state = (f.clause_start, f.lits, f.occ_start, f.occ, self.assign, self.num_true,
                       self.crit, self.breaks, self.false_list, self.where_false,
                       self.counters, self.rng)

@@ -9,6 +9,8 @@ in CCASat: q = 0.7 (= 1 - rho) and the oldest variable of the random falsified c
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from satspeed.errors import SatspeedError
@@ -46,24 +48,18 @@ class CcanrWalk(Walk):
     built once per formula."""
 
     num_counters = NUM_COUNTERS
+    per_variable: ClassVar[dict[str, tuple[type, int]]] = {
+        "score": (np.int64, 0), "time_stamp": (np.int64, 0), "conf_change": (np.uint8, 0),
+        "good": (np.int32, 0), "in_good": (np.uint8, 0), "uvar": (np.int32, 0),
+        "where_uvar": (np.int32, 0), "app_count": (np.int32, 0)}
+    per_clause: ClassVar[dict[str, tuple[type, int]]] = {"weight": (np.int64, 0)}
 
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         super().__init__(formula, solver, params)
         f = formula
-        n, m = f.num_vars, f.num_clauses
-        self.nb_start, self.nb = build_neighbors(f.clause_start, f.lits, f.occ_start, f.occ, n)
+        self.nb_start, self.nb = build_neighbors(f.clause_start, f.lits, f.occ_start, f.occ,
+                                                 f.num_vars)
         self.sat_count = self.num_true  # CCAnr's name for it
-        self.weight = np.zeros(m, np.int64)
-        self.score = np.zeros(n, np.int64)
-        self.time_stamp = np.zeros(n, np.int64)
-        self.conf_change = np.zeros(n, np.uint8)
-        self.good = np.zeros(n, np.int32)
-        self.in_good = np.zeros(n, np.uint8)
-        self.false_list = np.zeros(m, np.int32)
-        self.where_false = np.zeros(m, np.int32)
-        self.uvar = np.zeros(n, np.int32)
-        self.where_uvar = np.zeros(n, np.int32)
-        self.app_count = np.zeros(n, np.int32)
         gamma = int(params["gamma"])  # type: ignore[call-overload]
         q = float(params["q"])  # type: ignore[arg-type]
         self.settings = (np.int64(gamma), float(params["rho"]),  # type: ignore[arg-type]

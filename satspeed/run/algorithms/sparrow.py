@@ -6,6 +6,8 @@ Parameters left unset take the settings Adrian Balint gave for the 2011 competit
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from satspeed.errors import SatspeedError
@@ -50,23 +52,17 @@ class SparrowWalk(Walk):
     """The state of a Sparrow walk (see kernels/sparrow.py for the layout)."""
 
     num_counters = NUM_COUNTERS
+    per_variable: ClassVar[dict[str, tuple[type, int]]] = {
+        "score": (np.int64, 0), "last": (np.int64, 0), "prom": (np.int32, 0),
+        "mark": (np.uint8, 0), "stamp": (np.int64, -1), "touched": (np.int32, 0)}
+    per_clause: ClassVar[dict[str, tuple[type, int]]] = {
+        "weight": (np.int64, 1), "weighted": (np.int32, 0), "where_weighted": (np.int32, -1)}
 
     def __init__(self, formula: Formula, solver: str, params: dict[str, object]) -> None:
         super().__init__(formula, solver, params)
         f = formula
-        n, m = f.num_vars, f.num_clauses
-        self.weight = np.ones(m, np.int64)
-        self.score = np.zeros(n, np.int64)
-        self.last = np.zeros(n, np.int64)
-        self.false_list = np.zeros(m, np.int32)
-        self.where_false = np.full(m, -1, np.int32)
-        self.prom = np.zeros(n, np.int32)
-        self.mark = np.zeros(n, np.uint8)
-        self.weighted = np.zeros(m, np.int32)
-        self.where_weighted = np.full(m, -1, np.int32)
-        self.stamp = np.full(n, -1, np.int64)
-        self.touched = np.zeros(n, np.int32)
-        self.nb_start, self.nb = neighbours(f.clause_start, f.lits, f.occ_start, f.occ, n)
+        self.nb_start, self.nb = neighbours(f.clause_start, f.lits, f.occ_start, f.occ,
+                                            f.num_vars)
         self.probs = np.zeros(max(f.max_clause_len, 1), np.float64)
         self.c1_powers = c1_powers(float(params["c1"]))  # type: ignore[arg-type]
         self.c2 = int(params["c2"])  # type: ignore[call-overload]
