@@ -17,7 +17,6 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from satspeed.errors import InputError
@@ -199,6 +198,8 @@ def machine_info() -> dict[str, object]:
 
 
 def package_versions() -> dict[str, str]:
+    from importlib import metadata  # 20 ms: not at import (`satspeed --help` loads this module)
+
     versions = {"python": sys.version.split()[0]}
     for name in ("satspeed", "numpy", "numba", "scipy", "python-sat", "click", "rich",
                  "distributed"):
