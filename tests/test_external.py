@@ -1,6 +1,7 @@
 """External solvers from command specs: honest answers verified and their flips read; crashing,
-lying, silent, runaway solvers as `error` or `timeout` with the reason; no process left behind;
-stopped on request; the same rows through `satspeed run`."""
+lying, contradictory, silent, runaway solvers as `error` or `timeout` with the reason; runs
+stopped at their cutoff by any means are timeouts; no process left behind, setsid daemons
+included; stopped on request; the same rows through `satspeed run`."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import pytest
 from test_run import bundled, rows_of, satspeed_run
 
 from satspeed.run import external
-from satspeed.run.external import NO_LIMIT, command_line, run_external
-from satspeed.run.formula.cnf import read_cnf
+from satspeed.run.external import NO_LIMIT, backstop_seconds, command_line, run_external
+from satspeed.run.formula.cnf import parse_cnf, read_cnf
 from satspeed.run.specs import SolverSpec, load_spec
 
 FAKE = Path(__file__).resolve().parent / "fake_solver.py"
@@ -33,12 +34,25 @@ def formula():  # type: ignore[no-untyped-def]
 
 
 def gone(pid: int, group: bool = False) -> bool:
-    """Whether the process (or every process of the group `pid` leads) has ended."""
+    """Whether the process (or every process of the group `pid` leads) has ended (a zombie
+    has: it waits only for its parent, maybe an init that does not reap, to read its status)."""
     try:
         (os.killpg if group else os.kill)(pid, 0)
     except ProcessLookupError:
         return True
-    return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return not group
+    return not group and state in ("Z", "X")
+
+
+def ends(pid: int) -> bool:
+    """Whether the process ends within 10 s (a SIGKILL is delivered asynchronously)."""
+    deadline = time.monotonic() + 10
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return gone(pid)
 
 
 def test_an_honest_solver(formula) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +72,9 @@ def test_flips_not_reported(formula) -> None:  # type: ignore[no-untyped-def]
     ("silent", "error", "no output (exit code 0)"),
     ("crash", "error", "killed by signal 11 (SIGSEGV)"),
     ("unsat", "error", "says UNSATISFIABLE"),
-    ("cut", "error", "leave variables out and do not end with 0"),
+    ("cut", "error", "do not assign variable 26 (nor 24 more) and do not end with 0"),
+    ("both", "error", "assign variable 1 both true and false (and 49 more)"),
+    ("beyond", "error", "assign variable 51, beyond the formula's 50"),
     ("fail", "error", "no output (exit code 1); stderr: ValueError: bad input"),
     ("badexit", "error", "'s SATISFIABLE' with exit code 20 (expected 10)"),
     ("unknown", "timeout", ""),
@@ -67,6 +83,22 @@ def test_misbehaving_solvers(formula, mode: str, status: str, reason: str) -> No
     result = run_external(fake(mode), formula, 1, None, 30.0)
     assert (result.status, result.model) == (status, None)
     assert reason in result.message
+
+
+def test_a_variable_left_out(formula) -> None:  # type: ignore[no-untyped-def]
+    """A model that omits a variable of the clauses is an error naming it, even where the
+    formula holds with it false; a variable of no clause may be left out."""
+    from pysat.solvers import Solver
+
+    with Solver(name="m22", bootstrap_with=formula.clauses()) as solver:
+        solver.solve()
+        left_out = -next(lit for lit in solver.get_model() if lit < 0)
+    result = run_external(fake("missing"), formula, 1, None, 30.0)
+    assert (result.status, result.model) == ("error", None)
+    assert result.message == f"its 'v' lines do not assign variable {left_out}"
+    spare = parse_cnf(b"p cnf 3 1\n1 -2 0\n")
+    assert external._model("v 1 -2 0\n", spare).tolist() == [1, 0, 0]  # 3 is in no clause
+    assert "do not assign variable 2" in external._model("v 1 3 0\n", spare)
 
 
 def test_a_missing_program(formula) -> None:  # type: ignore[no-untyped-def]
@@ -88,13 +120,47 @@ def test_a_runaway_solver_hits_the_cpu_limit(formula) -> None:  # type: ignore[n
     assert (result.status, result.message) == ("timeout", "") and result.cpu_s >= 0.28
 
 
-def test_the_kernel_limit_backs_up_the_polling(formula,  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("mode", ["stubborn", "xcpu"])
+def test_the_kernel_limit_backs_up_the_polling(formula, mode: str,  # type: ignore[no-untyped-def]
+                                               tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without /proc, RLIMIT_CPU (the cutoff rounded up to 1 s) still ends a runaway; one
-    that answers SIGXCPU with `s UNKNOWN` and exit code 1 is a timeout, not an error."""
+    """Without /proc, RLIMIT_CPU (here 1 s) still ends a runaway: one that dies of SIGXCPU, or
+    answers it with `s UNKNOWN` and exit code 1, is a timeout, not an error."""
     monkeypatch.setattr(external, "_cpu_so_far", lambda pid: None)
-    result = run_external(fake("stubborn"), formula, 1, None, 0.3)
-    assert (result.status, result.message) == ("timeout", "") and result.cpu_s >= 0.9
+    monkeypatch.setenv("FAKE_SOLVER_MARK", str(tmp_path / "mark"))
+    assert backstop_seconds(0.3) == 1
+    result = run_external(fake(mode), formula, 1, None, 0.3)
+    assert (result.status, result.message, result.flips) == ("timeout", "", -1)
+    assert result.cpu_s > 0.5  # past the cutoff: 1 s by the kernel's count, less measured
+
+
+def test_a_whole_number_cutoff_is_the_polls(formula, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a cutoff of 1 s the /proc poll stops the solver, not the kernel's RLIMIT_CPU (it
+    fired first when set at the cutoff: its tick count runs ahead of the measured CPU time,
+    which then read 0.93-0.97 s on a busy machine, and the run was an error); the row's CPU
+    seconds are what it used, about the cutoff."""
+    mark = tmp_path / "mark"
+    monkeypatch.setenv("FAKE_SOLVER_MARK", str(mark))
+    result = run_external(fake("xcpu"), formula, 1, None, 1.0)
+    assert (result.status, result.message, result.flips) == ("timeout", "", -1)
+    assert not mark.exists(), "the kernel's backstop fired before the poll"
+    assert 0.95 <= result.cpu_s < backstop_seconds(1.0)
+
+
+def test_satspeed_run_records_spinning_shells_as_timeouts(tmp_path: Path) -> None:
+    """The reproduction of issue 12: a shell loop at `--timeout 1` is a `timeout` row (flips
+    -1: not reported; cpu_s as measured) in every run, never `killed by signal 24`."""
+    spec = tmp_path / "spin.toml"
+    spec.write_text('command = ["bash", "-c", "while :; do :; done", "{instance}"]\n')
+    proc = satspeed_run(bundled("uf3-n50-m210-s1-001"), "--solver", spec, "--runs", 3,
+                        "--workers", 2, "--timeout", 1, "-o", "r.csv", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows, warned = rows_of(tmp_path / "r.csv")
+    assert warned == [] and len(rows) == 3
+    assert {(r["status"], r["flips"], r["message"], r["cutoff_s"]) for r in rows} == \
+        {("timeout", "-1", "", "1.0")}
+    assert all(0.9 <= float(r["cpu_s"]) < backstop_seconds(1.0) for r in rows)
 
 
 def test_a_sleeping_solver_hits_the_wall_guard(formula, tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -128,11 +194,51 @@ def test_no_process_is_left_behind(formula, tmp_path: Path,  # type: ignore[no-u
     monkeypatch.setenv("FAKE_SOLVER_PIDFILE", str(pidfile))
     result = run_external(fake("orphan"), formula, 1, None, 30.0)
     assert result.status == "sat"
-    pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 10
-    while not gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert gone(pid), "the solver's own child survived it"
+    assert ends(int(pidfile.read_text())), "the solver's own child survived it"
+
+
+def daemon_run(formula, pidfile: Path) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """A run of the solver that leaves a setsid daemon: its status and the daemon's pid
+    (checked to be alive, in a session of its own, when the solver answered)."""
+    result = run_external(fake("daemon"), formula, 1, None, 30.0)
+    return result.status, int(pidfile.read_text())
+
+
+def test_a_setsid_daemon_is_killed_from_a_thread(formula, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grandchild that calls setsid and is reparented away (a daemon) dies with the run,
+    also when the run is made in a thread other than the main one (as in a dask worker);
+    the solver of another run of the same process, meanwhile, is spared."""
+    pidfile = tmp_path / "pid"
+    monkeypatch.setenv("FAKE_SOLVER_PIDFILE", str(pidfile))
+    asked = threading.Event()
+    other: list[str] = []
+    sleeping = SolverSpec("sleeping", command=("sh", "-c", "sleep 3600", "{instance}"))
+    sleeper = threading.Thread(target=lambda: other.append(
+        run_external(sleeping, formula, 1, None, 60.0, stop=asked.is_set).status))
+    sleeper.start()
+    done: list[tuple[str, int]] = []
+    thread = threading.Thread(target=lambda: done.append(daemon_run(formula, pidfile)))
+    thread.start()
+    thread.join(60)
+    asked.set()
+    sleeper.join(60)
+    assert done and done[0][0] == "sat"
+    assert ends(done[0][1]), "the solver's setsid daemon survived the run"
+    assert other == ["stopped"], "the sweep of one run killed the solver of another"
+
+
+def test_a_setsid_daemon_is_killed_in_a_dask_worker(formula, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    pidfile = tmp_path / "pid"
+    monkeypatch.setenv("FAKE_SOLVER_PIDFILE", str(pidfile))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        status, pid = client.submit(daemon_run, formula, pidfile).result(timeout=60)
+    assert status == "sat"
+    assert ends(pid), "the solver's setsid daemon survived the run"
 
 
 def test_placeholders() -> None:
