@@ -110,6 +110,35 @@ def _walker_counts(ctx: click.Context, param: click.Parameter, text: str) -> tup
     return counts
 
 
+def _sweep(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+           ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """--param NAME=V,V,... (repeatable) as ((name, values), ...); the solvers' check is in
+    `run` (it needs --solver)."""
+    from satspeed.run.sweep import parse_param
+
+    try:
+        sweep = tuple(parse_param(text) for text in value)
+    except SatspeedError as exc:
+        raise click.BadParameter(str(exc)) from None
+    names = [name for name, _ in sweep]
+    if len(set(names)) < len(names):
+        raise click.BadParameter("a parameter is given twice: list its values in one --param")
+    return sweep
+
+
+def _check_sweep(solvers: tuple[str, ...], sweep: tuple[tuple[str, tuple[str, ...]], ...]
+                 ) -> None:
+    """Every solver must have every --param parameter, and take its values (else exit 2)."""
+    from satspeed.run.specs import find_spec
+    from satspeed.run.sweep import settings
+
+    for name in solvers:
+        try:
+            settings(find_spec(name), sweep)
+        except SatspeedError as exc:
+            raise click.BadParameter(str(exc), param_hint="--param") from None
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--solver", "solvers", multiple=True, metavar="NAME|SPEC.toml",
@@ -143,11 +172,16 @@ def _walker_counts(ctx: click.Context, param: click.Parameter, text: str) -> tup
 @click.option("--check-sat", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="First ask python-sat's CDCL solver for up to SECONDS "
               "per instance and skip those proven unsatisfiable.")
+@click.option("--param", "sweep", multiple=True, metavar="NAME=V,V,...", callback=_sweep,
+              help="Sweep a solver parameter: one entrant per value (e.g. cb=2.0,2.06,2.3), "
+              "each with its own seeds and rows; repeat for the cross product. Every --solver "
+              "must have it; --portfolio members keep their own settings.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
 def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, ...],
         portfolios: tuple[str, ...], engine: str, scheduler: str | None, runs: int,
         workers: int | None, max_flips: int | None, timeout: float, seed: int, output: Path,
-        check_sat: float | None, quiet: bool) -> None:
+        check_sat: float | None, sweep: tuple[tuple[str, tuple[str, ...]], ...],
+        quiet: bool) -> None:
     """Make RUNS seeded runs of a solver on every DIMACS file in PATHS, appending to a CSV.
 
     With --walkers k (k > 1), each run is a race of k walkers with their own seeds, stopped
@@ -160,11 +194,56 @@ def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, .
         from satspeed.labels import parse_portfolio
     if scheduler is not None and engine != "dask":
         raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
+    _check_sweep(solvers or ("probsat",), sweep)
     options = CampaignOptions(
         list(paths), solvers or ("probsat",), runs, workers or default_workers(), max_flips,
         timeout, seed, output, check_sat, quiet, walkers,
-        tuple(parse_portfolio(p) for p in portfolios), engine, scheduler)
+        tuple(parse_portfolio(p) for p in portfolios), engine, scheduler, sweep)
     sys.exit(run_campaign(options, command_line()))
+
+
+@main.command("import")
+@click.argument("output", metavar="OUT.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "source", type=click.Choice(["ubcsat", "times"]), required=True,
+              help="ubcsat: UBCSAT's `-r out` report; times: lines 'RUNTIME SOLVED'.")
+@click.option("--instance", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              metavar="CNF", help="The instance the runs were made on (its content names it).")
+@click.option("--solver", default=None, metavar="NAME",
+              help="The solver column (default: ubcsat, or imported for --from times).")
+@click.option("--params", default=None, metavar="TEXT",
+              help="The params column (default: the UBCSAT header's -alg line and algorithm "
+              "settings, else empty).")
+@click.option("--measure", type=click.Choice(["flips", "cpu_s"]), default=None,
+              help="--from times: the column RUNTIME goes in [default: flips].")
+@click.option("--max-flips", type=click.IntRange(min=1), default=None,
+              help="The runs' flip cutoff (default: a UBCSAT header's -cutoff, else none).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="The runs' CPU-seconds cutoff (default: a UBCSAT header's -timeout, else "
+              "none).")
+def import_verb(output: Path, files: tuple[Path, ...], source: str, instance: Path,
+                solver: str | None, params: str | None, measure: str | None,
+                max_flips: int | None, timeout: float | None) -> None:
+    """Append runs made by another tool (FILE...) to OUT.csv, as rows of the satspeed CSV.
+
+    SOLVED is 1/0, true/false, sat/timeout or solved/unsolved; an unsolved run is censored at
+    its runtime. Runs already in OUT.csv (same instance, solver, params, seed) are kept, not
+    written again. Exit codes: 0 done, 1 bad input, 2 bad option.
+    """
+    from satspeed.labels import SOLVER_NAME
+    from satspeed.run.campaign import command_line
+    from satspeed.run.importers import ImportOptions, import_runs
+
+    solver = solver or ("ubcsat" if source == "ubcsat" else "imported")
+    if not SOLVER_NAME.fullmatch(solver):
+        raise click.BadParameter("letters, digits, '.', '_' or '-' only", param_hint="--solver")
+    if measure is not None and source != "times":
+        raise click.BadParameter("is for --from times (UBCSAT's runs are in flips)",
+                                 param_hint="--measure")
+    sys.exit(import_runs(ImportOptions(files, source, output, instance, solver, params,
+                                       measure or "flips", max_flips, timeout),
+                         command_line()))
 
 
 @main.command("solvers")
@@ -186,7 +265,9 @@ def solvers_command() -> None:
               "one solver does not cost what a flip of another does: cpu_s is the default "
               "with --portfolio and --allocate.")
 @click.option("--dist", type=click.Choice(["auto", *MODELS]), default="auto",
-              show_default=True, help="Distribution to predict with (auto: lowest AIC).")
+              show_default=True, help="Distribution to predict with (auto: among shifted-exp, "
+              "lognormal and shifted-lognormal, the most general one within 10 AIC units of "
+              "the best).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=100, show_default=True,
               help="Resamples for the speedup interval (0: none).")
 @click.option("--gof-samples", type=click.IntRange(min=0), default=100, show_default=True,
@@ -224,3 +305,40 @@ def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | 
     sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
                              seed, as_json, output, plot, portfolios, allocate,
                              allocate_objective, par_cutoff))
+
+
+@main.command("compare")
+@click.argument("csvs", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path), metavar="BASE.csv [NEW.csv]")
+@click.option("--base", default=None, metavar="SOLVER[:PARAMS]",
+              help="The base runs: a solver, and parameters they must have (key=value,...).")
+@click.option("--new", default=None, metavar="SOLVER[:PARAMS]",
+              help="The new runs (in NEW.csv, or in the one CSV given).")
+@click.option("--measure", type=click.Choice(MEASURES), default="flips", show_default=True,
+              help="Runtime measure (sequential runs only).")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.05, show_default=True,
+              help="Significance level, after the Benjamini-Hochberg correction.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Resamples for the 95% intervals (0: none).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the bootstrap.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README).")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print a GitHub-flavoured markdown table (for a pull-request comment).")
+@click.option("--fail-if-slower", type=click.FloatRange(min=0), default=None, metavar="PCT",
+              help="Exit 1 when the geometric mean's interval lies above +PCT%.")
+def compare_verb(csvs: tuple[Path, ...], base: str | None, new: str | None, measure: str,
+                 alpha: float, bootstrap: int, seed: int, as_json: bool, as_markdown: bool,
+                 fail_if_slower: float | None) -> None:
+    """Compare the sequential runs of BASE and NEW, instance by instance (by content).
+
+    Ratios NEW/BASE of mean and median runtime with bootstrap intervals, a log-rank test per
+    instance, and their geometric mean. Give two CSVs, or one with --base and --new.
+
+    Exit codes: 0 done, 1 slower than --fail-if-slower allows or bad input, 2 bad option.
+    """
+    from satspeed.predict.compare_command import compare_command
+
+    sys.exit(compare_command(csvs, base, new, measure, alpha, bootstrap, seed, as_json,
+                             as_markdown, fail_if_slower))

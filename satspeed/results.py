@@ -3,6 +3,10 @@
 One row per run, written and flushed as soon as the run ends. A kill can leave at most one
 partial last line: the reader skips it with a warning, and the writer first ends it with a
 newline so that new rows never merge into it. Rows already written are never rewritten.
+
+One writer at a time: the writer holds an exclusive lock (flock) on the file, which the kernel
+releases when its process ends, however it ends. A run made again (other cutoffs, same seed)
+appends a new row: every reader uses the last row of each run (its RunKey).
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import platform
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -33,6 +39,8 @@ STATUSES = ("sat", "timeout", "error")
 MEASURES = ("flips", "cpu_s", "wall_s")  # the columns a runtime is measured in
 INT_COLUMNS = ("walkers", "seed", "flips")
 FLOAT_COLUMNS = ("cpu_s", "wall_s")
+CUTOFF_COLUMNS = {"cutoff_flips": "an integer", "cutoff_s": "a number"}  # empty: no cutoff
+_INTEGER = re.compile(r"-?[0-9]+")  # ASCII digits only: str.isdigit() takes '²' too
 
 
 Row = dict[str, object]  # one run, keyed by COLUMNS (None: an empty field)
@@ -64,18 +72,84 @@ def key_of(row: dict[str, str]) -> RunKey:
                   int(row["seed"]))
 
 
+def cutoffs_of(row: dict[str, str]) -> tuple[float, float]:
+    """A row's cutoffs (flips, CPU seconds) as numbers, inf where there was none."""
+    return (_cutoff(row.get("cutoff_flips", "")), _cutoff(row.get("cutoff_s", "")))
+
+
+def _cutoff(text: str) -> float:
+    return float(text) if text else math.inf
+
+
+def stands(row: dict[str, str], max_flips: int | None, timeout: float | None) -> bool:
+    """Whether a run's row holds under the cutoffs `max_flips` and `timeout` (None: none): the
+    run made again with them (same seed, same trajectory) would end the same way.
+
+    A `sat` row stands if it found its model within both new cutoffs (or ran under cutoffs no
+    larger on that axis); a `timeout` row if its own cutoffs are at least the new ones; an
+    `error` row always. A race's CPU seconds are per walker (the row has their sum)."""
+    new = (math.inf if max_flips is None else max_flips,
+           math.inf if timeout is None else timeout)
+    old = cutoffs_of(row)
+    if row["status"] == "timeout":
+        return old[0] >= new[0] and old[1] >= new[1]
+    if row["status"] == "sat":
+        reached = (int(row["flips"]), float(row["cpu_s"]) / int(row["walkers"]))
+        return all(o <= n or r <= n for o, n, r in zip(old, new, reached, strict=True))
+    return True
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for every valid row; malformed lines are skipped with a warning.
+@dataclass
+class Rows:
+    """What a reader uses: (line number, row) of the last row of each run, in file order, and
+    how many earlier rows of those runs, made at other cutoffs, these supersede."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    superseded: int = 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        return iter(self.rows)
+
+
+def read_rows(path: str | Path) -> Rows:
+    """The rows to use, one per run (its last row); malformed lines are skipped with a
+    warning, and so are exact duplicates (a run's row repeated at the same cutoffs).
 
     Raises InputError when the file is missing or its header is not the satspeed header.
     """
     p = Path(path)
+    lines = _read_lines(p)
+    header = next(csv.reader([lines[0]]))
+    if tuple(header[: len(COLUMNS)]) != COLUMNS[: len(header)] or len(header) < 15:
+        raise InputError(str(p), "not a satspeed results CSV: the header should start with "
+                         f"'{','.join(COLUMNS[:4])},...'", 1)
+    last: dict[RunKey, tuple[int, dict[str, str]]] = {}
+    valid = duplicates = 0
+    for number, line in enumerate(lines[1:], start=2):
+        row = _row_problem(line, header)
+        if isinstance(row, str):
+            warnings.warn(f"{p}:{number}: skipped: {row}", stacklevel=2)
+            continue
+        valid += 1
+        key = key_of(row)
+        if key in last and cutoffs_of(last[key][1]) == cutoffs_of(row):
+            duplicates += 1
+            warnings.warn(f"{p}:{number}: duplicate: the run of line {last[key][0]} again "
+                          "(same instance_sha256, solver, params, walkers, seed and cutoffs); "
+                          "each run is used once, from its last row", stacklevel=2)
+        last.pop(key, None)  # re-inserted: the dict keeps the rows in the order of their lines
+        last[key] = (number, row)
+    return Rows(list(last.values()), valid - len(last) - duplicates)
+
+
+def _read_lines(p: Path) -> list[str]:
+    """The file's lines, each with its "\n" (the last one may lack it); a BOM is dropped."""
     try:
-        with open(p, encoding="utf-8", newline="") as f:
+        with open(p, encoding="utf-8-sig", newline="") as f:
             text = f.read()
     except FileNotFoundError:
         raise InputError(str(p), "no such file") from None
@@ -88,16 +162,7 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
         lines.pop()
     if not lines:
         raise InputError(str(p), "empty file: expected the satspeed results header", 1)
-    header = next(csv.reader([lines[0]]))
-    if tuple(header[: len(COLUMNS)]) != COLUMNS[: len(header)] or len(header) < 15:
-        raise InputError(str(p), "not a satspeed results CSV: the header should start with "
-                         f"'{','.join(COLUMNS[:4])},...'", 1)
-    for number, line in enumerate(lines[1:], start=2):
-        problem = _row_problem(line, header)
-        if isinstance(problem, str):
-            warnings.warn(f"{p}:{number}: skipped: {problem}", stacklevel=2)
-            continue
-        yield number, problem
+    return lines
 
 
 def _row_problem(line: str, header: list[str]) -> dict[str, str] | str:
@@ -111,49 +176,73 @@ def _row_problem(line: str, header: list[str]) -> dict[str, str] | str:
     if row["status"] not in STATUSES:
         return f"status '{row['status']}' is not one of {', '.join(STATUSES)}"
     for name in INT_COLUMNS:
-        if not row[name].lstrip("-").isdigit():
+        if not _INTEGER.fullmatch(row[name]):
             return f"{name} '{row[name]}' is not an integer"
+    if int(row["walkers"]) < 1:
+        return f"walkers '{row['walkers']}' is not positive (1 for a run, k for a race)"
     for name in FLOAT_COLUMNS:
-        try:
-            float(row[name])
-        except ValueError:
+        if not _is_number(row[name]):
             return f"{name} '{row[name]}' is not a number"
+    for name, kind in CUTOFF_COLUMNS.items():
+        text = row[name]
+        if text and not (_INTEGER.fullmatch(text) if name == "cutoff_flips"
+                         else _is_number(text)):
+            return f"{name} '{text}' is not {kind} (nor empty: no cutoff)"
     return row
 
 
+def _is_number(text: str) -> bool:
+    """float() takes it, in ASCII (float() also reads other scripts' digits)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.isascii()
+
+
 class ResultsWriter:
-    """Appends rows to the CSV, flushing each; creates the file with its header if needed."""
+    """Appends rows to the CSV, flushing each; creates the file with its header if needed.
+
+    It holds an exclusive lock on the file from before it reads anything until it is closed
+    (or its process ends, however): a second writer is refused at once."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.done: set[RunKey] = set()
+        self.done: dict[RunKey, dict[str, str]] = {}  # the last row of each run in the file
         self.columns: tuple[str, ...] = COLUMNS  # an existing file's header wins
-        if self.path.exists() and self.path.stat().st_size > 0:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                for _, row in read_rows(self.path):
-                    self.done.add(key_of(row))
-            skipped = [str(w.message) for w in caught]
-            text = self.path.read_text(encoding="utf-8")  # valid: read_rows checked it
-            self.columns = tuple(next(csv.reader([text.split("\n", 1)[0]])))
-            self._file = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115
-            if not text.endswith("\n"):  # end the partial line a kill left, without touching it
-                start = text.rfind("\n") + 1
-                row = _row_problem(text[start:] + "\n", list(self.columns))
-                if isinstance(row, dict):  # it lacked only its newline (or the end of its last
-                    # field): ended, it is a whole row, so that run must not be made again
-                    self.done.add(key_of(row))
-                    number = text.count("\n", 0, start) + 1
-                    skipped = [m for m in skipped if f":{number}: " not in m]
-                    skipped.append(f"{self.path}:{number}: partial last line kept: it holds a "
-                                   "whole row (only its end of line was lost)")
-                self._file.write("\n")
-            for message in skipped:  # one line per problem
-                warnings.warn(message, stacklevel=2)
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self._write_line(COLUMNS)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115
+        try:
+            _lock(self._file, self.path)
+            if os.fstat(self._file.fileno()).st_size > 0:
+                self._resume()
+            else:
+                self._write_line(COLUMNS)
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _resume(self) -> None:
+        """Read the rows already there into `done`; end a partial last line a kill left."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.done = {key_of(row): row for _, row in read_rows(self.path)}
+        skipped = [str(w.message) for w in caught]
+        text = self.path.read_text(encoding="utf-8-sig")  # valid: read_rows checked it
+        self.columns = tuple(next(csv.reader([text.split("\n", 1)[0]])))
+        if not text.endswith("\n"):  # end the partial line a kill left, without touching it
+            start = text.rfind("\n") + 1
+            row = _row_problem(text[start:] + "\n", list(self.columns))
+            if isinstance(row, dict):  # it lacked only its newline (or the end of its last
+                # field): ended, it is a whole row, so that run must not be made again
+                self.done[key_of(row)] = row
+                number = text.count("\n", 0, start) + 1
+                skipped = [m for m in skipped if f":{number}: " not in m]
+                skipped.append(f"{self.path}:{number}: partial last line kept: it holds a "
+                               "whole row (only its end of line was lost)")
+            self._file.write("\n")
+        for message in skipped:  # one line per problem
+            warnings.warn(message, stacklevel=3)
 
     def _write_line(self, values: Iterable[object]) -> None:
         buf = io.StringIO()
@@ -164,10 +253,9 @@ class ResultsWriter:
     def write(self, row: Row) -> None:
         """Append one row (a dict keyed by COLUMNS) and flush it to the OS; only the file's
         columns are written (an older file without `message` stays readable)."""
-        self._write_line("" if row.get(c) is None else row[c] for c in self.columns)
-        self.done.add(RunKey(str(row["instance_sha256"]), str(row["solver"]),
-                             str(row["params"]), int(row["walkers"]),  # type: ignore[arg-type]
-                             int(row["seed"])))  # type: ignore[arg-type]
+        text = {c: "" if row.get(c) is None else str(row[c]) for c in COLUMNS}
+        self._write_line(text[c] for c in self.columns)
+        self.done[key_of(text)] = text
 
     def close(self) -> None:
         self._file.close()
@@ -177,6 +265,34 @@ class ResultsWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def refuse_if_locked(path: str | Path) -> None:
+    """Refuse at once (before minutes of reading instances) when another writer holds the
+    CSV's lock; the writer takes the lock for itself later, so this is only the early word."""
+    p = Path(path)
+    try:
+        with open(p, encoding="utf-8") as file:
+            _lock(file, p)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        pass  # nothing to refuse yet: the writer reports what is wrong with the path
+
+
+def _lock(file: io.TextIOBase, path: Path) -> None:
+    """Lock the open file for this writer alone; the kernel drops the lock when the file is
+    closed or its process ends (a kill -9 included), so it is never left stale."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no lock
+        return
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise InputError(str(path), "another satspeed run is writing it: wait for it to end, "
+                         "or give this one another -o file") from None
+    except OSError as exc:  # a file system without locks
+        warnings.warn(f"{path}: cannot lock it ({exc.strerror or exc}): make sure that no "
+                      "other satspeed run writes it at the same time", stacklevel=3)
 
 
 def machine_info() -> dict[str, object]:

@@ -219,6 +219,33 @@ def test_gof_p_value_is_not_tiny_for_the_true_family(name: str, censoring: float
     assert np.median(pvalues) > 0.05, pvalues
 
 
+def _null_pvalues(varied: bool, datasets: int = 150, samples: int = 30) -> np.ndarray:
+    """GoF p-values of lognormal fits to lognormal samples of 100 runs, about 25% censored at
+    one cutoff or at per-run cutoffs spread x0.3-1.7 (as a CPU-time limit in flips gives)."""
+    rng = np.random.default_rng(11)
+    pvalues = []
+    for k in range(datasets):
+        y = rng.lognormal(5.0, 1.0, 100)
+        cut = math.exp(5.84) * (rng.uniform(0.3, 1.7, 100) if varied else np.ones(100))
+        sample = Sample(np.minimum(y, cut), y > cut)
+        f = fit("lognormal", sample)
+        pvalues.append(gof_pvalue(f, sample, samples, np.random.default_rng(k)))
+    return np.array(pvalues)
+
+
+@pytest.mark.parametrize("varied", [False, True], ids=["one-cutoff", "per-run-cutoffs"])
+def test_gof_null_p_values_are_uniform_under_censoring(varied: bool) -> None:
+    """Under the null, P(p <= a) is about a (p takes the values (k + 1) / 31), with one cutoff
+    and with cutoffs that differ between runs (censoring the simulated runs at the largest
+    cutoff, as before, gave P(p <= 0.05) = 0.14 there). Bounds: 3.5 binomial sd."""
+    p = _null_pvalues(varied)
+    for level in (0.1, 0.25, 0.5):
+        exact = math.floor(level * 31) / 31  # P(p <= level) for a uniform k of 0..30
+        sd = math.sqrt(exact * (1 - exact) / len(p))
+        assert abs(np.mean(p <= level) - exact) < 3.5 * sd, (level, np.mean(p <= level))
+    assert stats.kstest(p, "uniform").pvalue > 1e-3
+
+
 @pytest.mark.parametrize("model", ["exp", "shifted-exp", "weibull"])
 def test_gof_p_value_is_small_for_a_wrong_family(model: str) -> None:
     sample = draw(stats.lognorm(s=2.5, scale=100.0), 500, 0.0, seed=3)
@@ -259,8 +286,9 @@ def test_ks_distance_with_censoring_uses_kaplan_meier() -> None:
 def test_censor_like_uses_the_data_cutoffs() -> None:
     sample = Sample(np.array([1.0, 2.0, 10.0, 10.0]), np.array([False, False, True, True]))
     draws = np.array([12.0, 3.0, 5.0, 20.0])
-    sim = censor_like(sample, draws)
+    sim = censor_like(sample, draws, np.random.default_rng(0))
     assert sim.values.tolist() == [10.0, 3.0, 5.0, 10.0]
     assert sim.censored.tolist() == [True, False, False, True]
     uncensored = Sample(np.array([1.0, 2.0]), np.array([False, False]))
-    assert not censor_like(uncensored, np.array([1e9, 1e12])).censored.any()
+    assert not censor_like(uncensored, np.array([1e9, 1e12]),
+                           np.random.default_rng(0)).censored.any()

@@ -28,6 +28,7 @@ from satspeed.predict.prediction import PredictOptions, predict_groups
 from satspeed.predict.quadrature import (
     expected_min_mixed,
     portfolio_par2,
+    portfolio_restricted,
     portfolio_times,
     quadrature,
 )
@@ -146,11 +147,45 @@ def test_par2_closed_form() -> None:
     q = quadrature([exp_fit(r) for r in rates], cutoff)
     splits = np.array([[1, 0], [2, 3], [0, 1]])
     total = splits @ rates
-    expected = (1 - np.exp(-total * cutoff)) / total + 2 * cutoff * np.exp(-total * cutoff)
+    # E[Z; Z <= c] + 2c P(Z > c) for Z ~ Exp(total): (1 - e^-tc)/t - c e^-tc + 2c e^-tc
+    expected = (1 - np.exp(-total * cutoff)) / total + cutoff * np.exp(-total * cutoff)
     np.testing.assert_allclose(portfolio_par2(q, splits), expected, rtol=1e-9)
     np.testing.assert_allclose(portfolio_times(q, splits), 1 / total, rtol=1e-9)
     late = quadrature([exp_fit(0.01, 500.0)], cutoff)  # the cutoff before the shift
-    assert portfolio_par2(late, np.array([[4]]))[0] == pytest.approx(3 * cutoff)
+    assert portfolio_par2(late, np.array([[4]]))[0] == pytest.approx(2 * cutoff)  # all fail
+
+
+def test_par2_against_monte_carlo() -> None:
+    """PAR-2 of a mixed lognormal/shifted-exponential portfolio: a run past the cutoff counts
+    twice the cutoff, by simulation of 400,000 races."""
+    fits = [Fit("lognormal", {"mu": 4.0, "sigma": 1.2}, 0.0), exp_fit(0.004, 30.0)]
+    cutoff, counts = 60.0, [3, 2]
+    rng = np.random.default_rng(5)
+    draws = [f.rvs((400_000, k), rng).min(axis=1) for f, k in zip(fits, counts, strict=True)]
+    z = np.minimum(*draws)
+    par2 = np.where(z <= cutoff, z, 2 * cutoff)
+    predicted = portfolio_par2(quadrature(fits, cutoff), np.array([counts]))[0]
+    assert predicted == pytest.approx(par2.mean(), rel=4 * par2.std() / par2.mean() / 632)
+    assert 0.05 < np.mean(z > cutoff) < 0.5  # the cutoff matters here
+
+
+@pytest.mark.parametrize("tau", [20.0, 80.0, 700.0])
+def test_restricted_means_closed_forms(tau: float) -> None:
+    """E[min(Z_n, tau)] = int_0^tau S(t)^n dt, from n = 1 to 384: shifted exponential
+    x0 + (1 - e^(-n rate (tau - x0))) / (n rate) past its shift (tau before it); Weibull
+    a^(-1/k) Gamma(1 + 1/k) P(1/k, a tau^k) with a = n / scale^k (P: regularized gamma)."""
+    n = np.array([1, 2, 16, 384])
+    shift, rate = 50.0, 0.01
+    q = quadrature([exp_fit(rate, shift)], tau)
+    gap = max(tau - shift, 0.0)
+    expected = min(tau, shift) + (1 - np.exp(-n * rate * gap)) / (n * rate)
+    np.testing.assert_allclose(portfolio_restricted(q, n[:, None]), expected, rtol=1e-7)
+    k, scale = 0.8, 300.0
+    weibull = Fit("weibull", {"shape": k, "scale": scale}, 0.0)
+    a = n / scale**k
+    expected = a ** (-1 / k) * special.gamma(1 + 1 / k) * special.gammainc(1 / k, a * tau**k)
+    np.testing.assert_allclose(portfolio_restricted(quadrature([weibull], tau), n[:, None]),
+                               expected, rtol=1e-6)
 
 
 # ---------------------------------------------------------------------------- observed
@@ -315,7 +350,7 @@ def document(campaign: Path) -> dict:
 
 
 def test_portfolio_json(document: dict, campaign: Path) -> None:
-    assert document["schema"] == 2 and document["measure"] == "cpu_s"
+    assert document["schema"] == 3 and document["measure"] == "cpu_s"
     assert document["skipped"] == []  # the race group is neither fitted nor skipped
     assert len(document["groups"]) == 5
     (race,) = document["portfolio_races"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import subprocess
@@ -15,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner, Result
+from scipy import integrate
 
 from satspeed.cli import main
 from satspeed.predict.groups import read_groups
+from satspeed.predict.models import get
 from satspeed.predict.observed import observed_expected_min
 from satspeed.predict.prediction import parse_cores
 from satspeed.predict.sample import Sample
@@ -31,11 +34,12 @@ FAST = ("--bootstrap", "5", "--gof-samples", "2")
 TOP_KEYS = {"schema", "satspeed_version", "csv", "measure", "cores", "groups", "skipped",
             "portfolio_races", "portfolios", "allocation"}  # the last three: test_portfolio
 GROUP_KEYS = {"instance", "instance_sha256", "solver", "params", "runs", "solved", "timeouts",
-              "errors", "chosen", "fits", "predictions"}
+              "errors", "chosen", "restricted_to", "fits", "predictions"}
 FIT_KEYS = {"model", "params", "loglik", "aic", "gof_pvalue"}
 PREDICTION_KEYS = {"cores", "predicted_time", "predicted_speedup", "speedup_low",
                    "speedup_high", "observed_speedup", "observed_is_bound", "race_speedup",
-                   "race_runs", "race_timeouts", "relative_error"}
+                   "race_runs", "race_timeouts", "extrapolated", "predicted_restricted_speedup",
+                   "observed_restricted_speedup", "race_restricted_speedup", "relative_error"}
 SKIPPED_KEYS = {"instance", "instance_sha256", "solver", "params", "reason"}
 
 
@@ -126,14 +130,14 @@ def test_tables_per_group(campaign: Path) -> None:
         assert sum(line.split(" ", 1)[0] == model for line in lines) == 2, model
     assert sum(" * " in line for line in lines) == 2  # each group's chosen model is marked
     for n in (1, 2, 4):  # one row per core count in each group's table
-        assert sum(line.lstrip().startswith(f"{n} │") for line in lines) == 2, n
+        assert sum(line.split()[:1] == [str(n)] for line in lines) == 2, n
     assert "(20)" in out  # the race of 4 walkers, with its number of races
     assert not result.stderr
 
 
 def test_json_schema(document: dict, campaign: Path) -> None:
     assert set(document) == TOP_KEYS
-    assert document["schema"] == 2
+    assert document["schema"] == 3
     assert document["csv"] == str(campaign)
     assert document["measure"] == "flips"
     assert document["cores"] == [1, 2, 4]
@@ -178,17 +182,49 @@ def test_json_observed_and_race_speedups(document: dict, campaign: Path) -> None
     by_cores = {p["cores"]: p for p in group["predictions"]}
     for n, p in by_cores.items():
         assert p["observed_speedup"] == pytest.approx(times[0] / times[[1, 2, 4].index(n)])
-        assert p["observed_is_bound"] == (n <= group["timeouts"])
+        assert p["observed_is_bound"]  # timeouts count, at their cutoff, in E[Y]
+        assert not p["extrapolated"]
     assert by_cores[4]["race_runs"] == 20 and by_cores[4]["race_timeouts"] == 0
     assert by_cores[4]["race_speedup"] == pytest.approx(times[0] / race_mean)
+    # Under censoring, like is compared with like: means restricted to the smallest cutoff.
+    tau = group["restricted_to"]
+    assert tau == min(v for v, c in zip(sequential.values, sequential.censored, strict=True)
+                      if c)
+    capped = np.minimum(sequential.values, tau)
+    restricted = [np.mean([min(pair) for pair in itertools.combinations(capped, n)])
+                  for n in (1, 2)]  # by brute force over all pairs
+    assert by_cores[2]["observed_restricted_speedup"] == pytest.approx(
+        restricted[0] / restricted[1], rel=1e-9)
+    race_restricted = np.mean(np.minimum([int(r["flips"]) for r in races], tau))
+    assert by_cores[4]["race_restricted_speedup"] == pytest.approx(
+        restricted[0] / race_restricted, rel=1e-9)
+    chosen = next(f for f in group["fits"] if f["model"] == group["chosen"])
+    model = get(chosen["model"])
+    args = model.scipy_args(chosen["params"])
+
+    def mean_to_tau(n: int) -> float:  # E[min(Z_n, tau)] = int_0^tau S(t)^n dt
+        return integrate.quad(lambda t: model.family.sf(t, **args) ** n, 0, tau,
+                              limit=200, points=[model.shift(chosen["params"])])[0]
+
+    for n, p in by_cores.items():
+        assert p["predicted_restricted_speedup"] == pytest.approx(
+            mean_to_tau(1) / mean_to_tau(n), rel=1e-6)
     assert by_cores[4]["relative_error"] == pytest.approx(
-        (by_cores[4]["predicted_speedup"] - by_cores[4]["race_speedup"])
-        / by_cores[4]["race_speedup"])
+        (by_cores[4]["predicted_restricted_speedup"] - by_cores[4]["race_restricted_speedup"])
+        / by_cores[4]["race_restricted_speedup"])
     for n in (1, 2):
         assert by_cores[n]["race_speedup"] is None and by_cores[n]["race_runs"] == 0
         assert by_cores[n]["relative_error"] == pytest.approx(
-            (by_cores[n]["predicted_speedup"] - by_cores[n]["observed_speedup"])
-            / by_cores[n]["observed_speedup"])
+            (by_cores[n]["predicted_restricted_speedup"]
+             - by_cores[n]["observed_restricted_speedup"])
+            / by_cores[n]["observed_restricted_speedup"])
+    exponential = next(g for g in document["groups"] if g["instance_sha256"] == EXPONENTIAL)
+    assert exponential["restricted_to"] is None  # no timeouts: nothing to restrict
+    for p in exponential["predictions"]:
+        assert p["predicted_restricted_speedup"] is None and not p["observed_is_bound"]
+        if p["race_runs"] == 0:
+            assert p["relative_error"] == pytest.approx(
+                (p["predicted_speedup"] - p["observed_speedup"]) / p["observed_speedup"])
 
 
 def test_plots(campaign: Path, tmp_path: Path) -> None:
@@ -444,9 +480,11 @@ def test_a_solver_that_reports_no_flips(tmp_path: Path) -> None:
     assert quiet in {g["instance_sha256"] for g in json.loads(seconds.stdout)["groups"]}
 
 
-def test_races_that_time_out_make_the_race_speedup_a_bound(tmp_path: Path) -> None:
+def test_races_that_time_out_are_compared_restricted(tmp_path: Path) -> None:
+    """Races censored below every sequential cutoff: tau is their censoring value, and the
+    race speedup compared is E[min(Y, tau)] / mean(min(race, tau)), exact under censoring."""
     rows = campaign_rows()
-    rows += [run_row(LOGNORMAL, s, "timeout", CUTOFF, walkers=2) for s in range(3000, 3002)]
+    rows += [run_row(LOGNORMAL, s, "timeout", 250, walkers=2) for s in range(3000, 3002)]
     rows += [run_row(LOGNORMAL, s, "sat", 300 + s % 7, walkers=2) for s in range(3002, 3010)]
     path = write_csv(tmp_path / "runs.csv", rows)
     result = invoke("predict", path, "--cores", "1,2,4", *FAST, "--json")
@@ -455,5 +493,101 @@ def test_races_that_time_out_make_the_race_speedup_a_bound(tmp_path: Path) -> No
     by_cores = {r["cores"]: r for r in group["predictions"]}
     assert (by_cores[2]["race_runs"], by_cores[2]["race_timeouts"]) == (10, 2)
     assert (by_cores[4]["race_runs"], by_cores[4]["race_timeouts"]) == (20, 0)
+    assert group["restricted_to"] == 250.0  # the races' cutoff, below the runs' 3000
+    (sequential,) = [g for g in read_groups(path, "flips") if g.sha256 == LOGNORMAL]
+    y = np.mean(np.minimum(sequential.values, 250.0))
+    race = np.mean([250.0] * 2 + [250.0] * 8)  # every race min(flips, 250) is 250
+    assert by_cores[2]["race_restricted_speedup"] == pytest.approx(y / race)
     words = " ".join(invoke("predict", path, "--cores", "1,2", *FAST).stdout.split())
-    assert "(bound:" in words and "timeouts)" in words  # rich may wrap the cell
+    assert "restricted to τ = 250 flips" in words
+
+
+# ---------------------------------------------------------------------------- odd CSVs
+
+
+def edit_lines(path: Path, edits: dict[int, dict[str, str]]) -> None:
+    """Set fields of some lines (numbered from 1, the header) of a CSV."""
+    lines = path.read_text().splitlines(keepends=True)
+    for number, fields in edits.items():
+        values = next(csv.reader([lines[number - 1]]))
+        for column, value in fields.items():
+            values[COLUMNS.index(column)] = value
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(values)
+        lines[number - 1] = buf.getvalue()
+    path.write_text("".join(lines))
+
+
+def warnings_of(result: Result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("satspeed: warn")]
+
+
+def test_other_digits_walkers_below_one_duplicates_and_a_bom(tmp_path: Path) -> None:
+    """Each odd line is one warning naming file and line; the rest is predicted as usual."""
+    path = write_csv(tmp_path / "runs.csv", campaign_rows())
+    edit_lines(path, {3: {"flips": "²"}, 4: {"walkers": "¹"}, 5: {"walkers": "0"}})
+    text = path.read_text()
+    sixth = text.splitlines(keepends=True)[5]  # a sequential run of the lognormal group
+    path.write_bytes(b"\xef\xbb\xbf" + (text + sixth).encode())  # line 153 repeats line 6
+    result = invoke("predict", path, "--cores", "1,2", *FAST, "--json")
+    assert result.exit_code == 0, result.output
+    found = warnings_of(result)
+    assert len(found) == 4, found
+    for line, (number, what) in zip(found, ((3, "skipped: flips '²' is not an integer"),
+                                            (4, "skipped: walkers '¹' is not an integer"),
+                                            (5, "skipped: walkers '0' is not positive"),
+                                            (153, "duplicate: the run of line 6 again")),
+                                    strict=True):
+        assert line.startswith(f"satspeed: warning: {path}:{number}: {what}"), line
+    groups = {g["instance_sha256"]: g for g in json.loads(result.stdout)["groups"]}
+    assert groups[LOGNORMAL]["runs"] == 77 and groups[EXPONENTIAL]["runs"] == 50
+
+
+def test_rows_superseded_by_a_run_made_again_count_once(tmp_path: Path) -> None:
+    """Runs made first at 100 flips, then again at the campaign's cutoff (a resume with more
+    flips): the last row of each run is used, and one note gives the count."""
+    early = [{**run_row(LOGNORMAL, seed, "timeout", 100), "cutoff_flips": 100}
+             for seed in range(10)]
+    path = write_csv(tmp_path / "runs.csv", early + campaign_rows())
+    result = invoke("predict", path, "--cores", "1,2", *FAST, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"satspeed: note: {path}: 10 rows superseded by a later row of the same run (made "
+        "again at other cutoffs): each run counts once, at its last row"]
+    groups = {g["instance_sha256"]: g for g in json.loads(result.stdout)["groups"]}
+    assert groups[LOGNORMAL]["runs"] == 80
+    assert groups[LOGNORMAL]["timeouts"] == sum(r["status"] == "timeout"
+                                                for r in campaign_rows()[:80])
+
+
+@pytest.mark.parametrize("value", ["-3", "-inf"])
+def test_a_negative_time_is_a_malformed_value_not_missing_flips(tmp_path: Path,
+                                                                 value: str) -> None:
+    path = write_csv(tmp_path / "runs.csv", campaign_rows())
+    edit_lines(path, {5: {"cpu_s": value}})
+    result = invoke("predict", path, "--measure", "cpu_s", "--cores", "1,2", *FAST, "--json")
+    assert result.exit_code == 0, result.output
+    assert warnings_of(result) == [f"satspeed: warning: {path}:5: skipped: cpu_s '{value}' "
+                                   + ("is negative" if value == "-3" else
+                                      "is not a finite number")]
+    doc = json.loads(result.stdout)
+    assert "flips = -1" not in result.stderr and doc["skipped"] == []
+    assert {g["instance_sha256"]: g["runs"] for g in doc["groups"]}[LOGNORMAL] == 79
+
+
+def test_a_huge_time_does_not_break_the_exponential_fits(tmp_path: Path) -> None:
+    """cpu_s = 1e308: sums of such runtimes overflow a float; the estimates must not."""
+    values = np.array([1e308, 1e308, 0.5, 0.7, 0.9])
+    sample = Sample(values, np.zeros(5, bool))
+    for name in ("exp", "shifted-exp"):
+        params = get(name).estimate(sample)
+        assert all(math.isfinite(v) and v >= 0 for v in params.values()), (name, params)
+        assert params["rate"] == pytest.approx(5 / (2e308 + 2.1), rel=1e-12)
+    path = write_csv(tmp_path / "runs.csv", campaign_rows())
+    edit_lines(path, {5: {"cpu_s": "1e308"}})
+    for dist in ("auto", "shifted-exp"):
+        result = invoke("predict", path, "--measure", "cpu_s", "--dist", dist, "--cores",
+                        "1,2", *FAST, "--json")
+        assert result.exit_code == 0, result.output
+        groups = {g["instance_sha256"]: g for g in json.loads(result.stdout)["groups"]}
+        assert groups[LOGNORMAL]["runs"] == 80

@@ -1,14 +1,21 @@
 """The results CSV contract (satspeed.results) and campaign planning (satspeed.run.plan): tolerant
-reader, append-only writer, resume keys, the meta sidecar, seeds and instance discovery."""
+reader, append-only writer and its lock, resume keys and cutoffs, the meta sidecar, seeds and
+instance discovery."""
 
 from __future__ import annotations
 
 import bz2
+import contextlib
 import csv
 import gzip
 import io
 import json
 import lzma
+import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -22,9 +29,11 @@ from satspeed.results import (
     key_of,
     read_rows,
     record_session,
+    stands,
 )
 from satspeed.run.plan import derive_seed, find_instances, plan_runs
 
+ROOT = Path(__file__).resolve().parent.parent
 HEADER = ",".join(COLUMNS) + "\n"
 PARAMS = "caching=0,cb=2.06,eps=0.9,fct=poly"
 SHA = "ab" * 32
@@ -54,6 +63,14 @@ def read_all(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
         warnings.simplefilter("always")
         rows = list(read_rows(path))
     return rows, [str(w.message) for w in caught]
+
+
+def open_writer(path: Path) -> tuple[ResultsWriter, list[str]]:
+    """A writer on `path`, and the warnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        writer = ResultsWriter(path)
+    return writer, [str(w.message) for w in caught]
 
 
 # ---------------------------------------------------------------------------- reader
@@ -109,19 +126,102 @@ def test_reader_keeps_fields_with_other_line_separators(tmp_path: Path) -> None:
     assert [r["message"] for _, r in rows] == ["a\rb\u2028c, d", ""]
 
 
+def test_reader_refuses_other_digits_and_walkers_below_one(tmp_path: Path) -> None:
+    """str.isdigit() takes '²', int() and float() take Arabic-Indic digits: such fields are
+    malformed lines, as are walkers below 1 and cutoffs that are not numbers."""
+    path = tmp_path / "r.csv"
+    arabic = "\u0661.\u0665"  # 1.5 in Arabic-Indic digits
+    bad = [make_row(2, flips="²"), make_row(3, walkers="¹"),  # type: ignore[arg-type]
+           make_row(4, cpu_s=arabic), make_row(5, walkers=0), make_row(6, walkers=-2),
+           make_row(7, cutoff_flips="1e3"), make_row(8, cutoff_s="soon")]
+    path.write_text(HEADER + line_of(make_row(1)) + "".join(map(line_of, bad)))
+    rows, messages = read_all(path)
+    assert [r["seed"] for _, r in rows] == ["1"]
+    assert len(messages) == len(bad)
+    for number, what in ((3, "flips '²' is not an integer"), (4, "walkers '¹'"),
+                         (5, f"cpu_s '{arabic}' is not a number"),
+                         (6, "walkers '0' is not positive"), (7, "walkers '-2' is not positive"),
+                         (8, "cutoff_flips '1e3'"), (9, "cutoff_s 'soon'")):
+        assert any(m.startswith(f"{path}:{number}: skipped: {what}") for m in messages), \
+            (number, messages)
+    writer, again = open_writer(path)  # resuming reads them the same way
+    with writer:
+        assert {k.seed for k in writer.done} == {1} and again == messages
+
+
+def test_reader_and_writer_take_a_file_that_starts_with_a_bom(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + line_of(make_row(1))).encode())
+    rows, messages = read_all(path)
+    assert messages == [] and [r["seed"] for _, r in rows] == ["1"]
+    with ResultsWriter(path) as writer:
+        assert writer.columns == COLUMNS and {k.seed for k in writer.done} == {1}
+        writer.write(make_row(2))
+    rows, messages = read_all(path)
+    assert messages == [] and [r["seed"] for _, r in rows] == ["1", "2"]
+
+
+def test_reader_uses_the_last_row_of_each_run(tmp_path: Path) -> None:
+    """A run's row repeated at the same cutoffs is a duplicate (one warning per line); a row at
+    other cutoffs supersedes the earlier one, silently (the count is for the callers)."""
+    path = tmp_path / "r.csv"
+    lines = [make_row(1, "timeout", 100, cutoff_flips=100), make_row(2),
+             make_row(1, "timeout", 100, cutoff_flips=100), make_row(3),
+             make_row(1, "sat", 4321, cutoff_flips=10**7), make_row(2)]
+    path.write_text(HEADER + "".join(map(line_of, lines)))
+    rows, messages = read_all(path)
+    assert [(n, r["seed"]) for n, r in rows] == [(5, "3"), (6, "1"), (7, "2")]
+    assert rows[1][1]["flips"] == "4321"
+    assert len(messages) == 2
+    assert messages[0].startswith(f"{path}:4: duplicate: the run of line 2 again")
+    assert messages[1].startswith(f"{path}:7: duplicate: the run of line 3 again")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert read_rows(path).superseded == 1  # line 2 (line 4 repeats it)
+    writer, again = open_writer(path)
+    with writer:
+        assert again == messages
+        assert writer.done[RunKey(SHA, "probsat", PARAMS, 1, 1)]["flips"] == "4321"
+
+
+@pytest.mark.parametrize(("status", "flips", "cpu_s", "walkers", "had", "new", "stand"), [
+    ("timeout", 100, 0.1, 1, (100, 60), (10**7, 60), False),  # more flips allowed
+    ("timeout", 100, 0.1, 1, (100, 60), (100, 120), False),  # more time allowed
+    ("timeout", 100, 0.1, 1, (None, 60), (100, 60), True),  # none: at least any cutoff
+    ("timeout", 100, 0.1, 1, (100, None), (100, 60), True),
+    ("timeout", 100, 0.1, 1, (100, 60), (50, 30), True),  # less allowed: still a timeout
+    ("timeout", 100, 0.1, 1, (100, 60), (None, 60), False),
+    ("sat", 500, 0.1, 1, (1000, 60), (600, 60), True),  # its model came within the new ones
+    ("sat", 500, 0.1, 1, (1000, 60), (400, 60), False),
+    ("sat", 500, 2.0, 1, (1000, 60), (1000, 1.5), False),
+    ("sat", 500, 2.0, 4, (1000, 60), (1000, 1.5), True),  # a race: 0.5 s per walker
+    ("sat", 500, 60.3, 1, (1000, 60), (1000, 60), True),  # past its own cutoff by a chunk
+    ("sat", -1, 0.1, 1, (None, 60), (100, 60), True),  # an external solver's unknown flips
+    ("error", 0, 0.0, 1, (100, 60), (10**7, 120), True),
+])
+def test_a_row_stands_under_new_cutoffs(status: str, flips: int, cpu_s: float, walkers: int,
+                                         had: tuple[int | None, float | None],
+                                         new: tuple[int | None, float | None],
+                                         stand: bool) -> None:
+    row = make_row(1, status, flips, cpu_s=cpu_s, walkers=walkers, cutoff_flips=had[0],
+                   cutoff_s=had[1])
+    text = {c: "" if row.get(c) is None else str(row[c]) for c in COLUMNS}
+    assert stands(text, *new) is stand
+
+
 # ---------------------------------------------------------------------------- writer
 
 
 def test_writer_creates_header_and_appends(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "r.csv"
     with ResultsWriter(path) as writer:
-        assert writer.done == set()
+        assert writer.done == {}
         writer.write(make_row(1))
         # flushed as soon as written
         assert path.read_text() == HEADER + line_of(make_row(1))
     first = path.read_bytes()
     with ResultsWriter(path) as writer:
-        assert writer.done == {RunKey(SHA, "probsat", PARAMS, 1, 1)}
+        assert set(writer.done) == {RunKey(SHA, "probsat", PARAMS, 1, 1)}
         writer.write(make_row(2))
     assert path.read_bytes() == first + line_of(make_row(2)).encode()
     rows, messages = read_all(path)
@@ -132,7 +232,7 @@ def test_writer_on_header_only_and_empty_files(tmp_path: Path) -> None:
     header_only = tmp_path / "h.csv"
     header_only.write_text(HEADER)
     with ResultsWriter(header_only) as writer:
-        assert writer.done == set()
+        assert writer.done == {}
         writer.write(make_row(1))
     assert header_only.read_text() == HEADER + line_of(make_row(1))
 
@@ -281,3 +381,85 @@ def test_find_instances_errors(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(SatspeedError, match="no DIMACS files"):
         find_instances([tmp_path / "empty"])
+
+
+# ---------------------------------------------------------------------------- one writer
+
+
+def satspeed(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "satspeed", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_second_run_on_the_same_csv_is_refused_and_a_kill_9_leaves_no_lock(
+        tmp_path: Path) -> None:
+    """Two real `satspeed run` on one CSV: the second is one line, at once, and leaves the file
+    alone; once the first is killed with -9 (its workers may outlive it: they do not hold the
+    lock), the CSV can be written again."""
+    unsat = tmp_path / "unsat.cnf"  # every run lasts until its 30 s cutoff
+    unsat.write_text("p cnf 1 2\n1 0\n-1 0\n")
+    out = tmp_path / "r.csv"
+    args = ["run", unsat, "--runs", 4, "--workers", 1, "--timeout", 30, "-q", "-o", out]
+    first = subprocess.Popen([sys.executable, "-m", "satspeed", *map(str, args)], cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.exists() and out.stat().st_size > 0):  # the header: the lock is held
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        before = out.read_bytes()
+        second = satspeed(*args, cwd=tmp_path)
+        assert second.returncode == 1
+        assert second.stderr.splitlines() == [
+            f"satspeed: error: {out}: another satspeed run is writing it: wait for it to end, "
+            "or give this one another -o file"]
+        assert out.read_bytes() == before
+        late = satspeed("run", tmp_path / "not-read-yet.cnf", "-q", "-o", out, cwd=tmp_path)
+        assert "another satspeed run is writing it" in late.stderr  # before any instance
+        with pytest.raises(InputError, match="another satspeed run is writing it"):
+            ResultsWriter(out)
+        os.kill(first.pid, signal.SIGKILL)  # the parent only
+        first.wait(timeout=60)
+        with ResultsWriter(out) as writer:
+            writer.write(make_row(1))
+        assert read_all(out)[0][-1][1]["seed"] == "1"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(first.pid, signal.SIGKILL)  # its workers
+        first.wait(timeout=60)
+
+
+# ---------------------------------------------------------------------------- new cutoffs
+
+
+def test_resuming_with_more_flips_remakes_the_timeouts_and_predict_uses_the_new_rows(
+        tmp_path: Path) -> None:
+    instance = ROOT / "instances" / "uf3-n250-m1050-s1-001.cnf"
+    common = ("run", instance, "--runs", 20, "--workers", 2, "-q", "-o", "x.csv")
+    low = satspeed(*common, "--max-flips", 100, cwd=tmp_path)
+    assert low.returncode == 0, low.stderr
+    out = tmp_path / "x.csv"
+    old, old_rows = out.read_bytes(), [r for _, r in read_all(out)[0]]
+    assert [r["status"] for r in old_rows] == ["timeout"] * 20  # 100 flips solve nothing
+    high = satspeed(*common, "--max-flips", 10**7, cwd=tmp_path)
+    assert high.returncode == 0, high.stderr
+    assert ("resuming: 0 of 20 runs kept from x.csv; 20 re-made at the new cutoffs (their "
+            "rows had --max-flips 100)") in high.stderr
+    assert out.read_bytes().startswith(old)  # nothing written is rewritten
+    rows, messages = read_all(out)
+    assert messages == [] and len(rows) == 20 and all(n > 21 for n, _ in rows)
+    assert {r["seed"] for _, r in rows} == {r["seed"] for r in old_rows}  # the same runs
+    assert {r["cutoff_flips"] for _, r in rows} == {"10000000"}
+    solved = sum(r["status"] == "sat" for _, r in rows)
+    assert solved >= 18
+    again = satspeed(*common, "--max-flips", 10**7, cwd=tmp_path)
+    assert "resuming: 20 of 20 runs already in x.csv" in again.stderr
+    predict = satspeed("predict", "x.csv", "--cores", "1,2", "--bootstrap", 5,
+                       "--gof-samples", 2, "--json", cwd=tmp_path)
+    assert predict.returncode == 0, predict.stderr
+    (group,) = json.loads(predict.stdout)["groups"]
+    assert (group["runs"], group["solved"], group["timeouts"]) == (20, solved, 20 - solved)
+    notes = [line for line in predict.stderr.splitlines() if "superseded" in line]
+    assert notes == ["satspeed: note: x.csv: 20 rows superseded by a later row of the same "
+                     "run (made again at other cutoffs): each run counts once, at its last row"]

@@ -1,6 +1,7 @@
 """`satspeed run` end to end: the CSV contract, reproducible seeds, verified models, resuming
-after a truncated line, Ctrl-C, kill -9 of the parent or of a worker, bad and unsatisfiable
-instances, cutoffs, a foreign CSV, the meta sidecar; and the local pool with a worker that dies."""
+after a truncated line, Ctrl-C, SIGTERM and SIGHUP, kill -9 of the parent or of a worker, bad
+and unsatisfiable instances, cutoffs, a foreign CSV, the meta sidecar; and the local pool with
+a worker that dies."""
 
 from __future__ import annotations
 
@@ -399,6 +400,38 @@ def test_ctrl_c_from_a_terminal_while_the_workers_start(tmp_path: Path,
     assert_all_gone(workers)
     rows, messages = rows_of(out)
     assert messages == [] and len(rows) < 40
+
+
+@pytest.mark.parametrize("signum, group", [(signal.SIGTERM, False), (signal.SIGTERM, True),
+                                           (signal.SIGHUP, True)],
+                         ids=["SIGTERM", "SIGTERM-to-group", "SIGHUP-to-group"])
+def test_sigterm_and_sighup_stop_as_ctrl_c_does(tmp_path: Path, signum: int,
+                                                group: bool) -> None:
+    """As `kill`, `timeout`, a batch system or a closed terminal send them (to the parent, or
+    to its whole process group): the same clean stop and resume hint as Ctrl-C, exit code
+    128 + the signal, the workers and the resource tracker gone, no "leaked semaphore"."""
+    instance = bundled("uf3-n250-")
+    out = tmp_path / "out.csv"
+    args = (instance, "--runs", 300, "--workers", 2, "-o", out)
+    proc = start_run(*args, cwd=tmp_path, session=True)
+    try:
+        wait_for_rows(out, proc, 10)
+        kids = children(proc.pid)  # the workers and multiprocessing's resource tracker
+        (os.killpg if group else os.kill)(proc.pid, signum)
+        assert proc.wait(timeout=60) == 128 + signum
+    finally:
+        proc.kill()
+    assert_all_gone(kids)  # the tracker, too, has said all it will say
+    rows, messages = rows_of(out)
+    assert messages == [] and out.read_bytes().endswith(b"\n")
+    assert 0 < len(rows) < 300
+    assert (tmp_path / "stderr.txt").read_text().splitlines() == [
+        f"satspeed: interrupted: {len(rows)} runs written to {out}; run the same command "
+        "again to resume"]
+    again = satspeed_run(*args, "-q", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming: {len(rows)} of 300 runs" in again.stderr
+    assert_exactly(out, planned([instance], 300, 0))
 
 
 def test_kill_9_of_the_parent_then_resume(tmp_path: Path, unsat_dir: Path) -> None:

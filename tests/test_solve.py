@@ -7,6 +7,8 @@ import random
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,8 @@ from naive import is_model
 
 from satspeed import __version__
 from satspeed.cli import main
+from satspeed.run.builtin import make_walk, run_once, warm_up
+from satspeed.run.formula.cnf import parse_cnf
 from satspeed.run.solve import V_LINE_CHARS, model_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,3 +256,37 @@ def test_missing_file_is_one_line_error(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"satspeed: error: {tmp_path / 'missing.cnf'}: no such file"]
     assert "Traceback" not in result.output
+
+
+def _burn_in_another_thread(seconds: float) -> None:
+    """Make another thread of this process use `seconds` of its own CPU time, and wait."""
+
+    def burn() -> None:
+        start = time.thread_time()
+        while time.thread_time() - start < seconds:
+            pass
+
+    thread = threading.Thread(target=burn)
+    thread.start()
+    thread.join()
+
+
+def test_cpu_seconds_and_timeout_count_only_the_runs_thread() -> None:
+    """A run that shares its process (a dask worker's threads) counts only its own thread's
+    CPU: another thread burning 0.5 s beside it neither fires its 0.3 s timeout nor shows in
+    cpu_s. The kernel runs in the calling thread, so its own CPU still counts."""
+    unsat = parse_cnf(b"p cnf 3 8\n" + b"".join(
+        f"{a} {b} {c} 0\n".encode() for a in (1, -1) for b in (2, -2) for c in (3, -3)))
+    walk = make_walk(unsat, "probsat")
+    warm_up(walk)
+    polls = itertools.count()
+
+    def stop() -> bool:  # polled between chunks, in the run's thread
+        if next(polls) == 0:
+            _burn_in_another_thread(0.5)
+        return False
+
+    result = run_once(walk, 7, max_flips=40_000, timeout=0.3, chunk=1_000, stop=stop)
+    assert result.status == "timeout"
+    assert result.flips == 40_000  # the flip cutoff ended it, not the other thread's CPU
+    assert 0 < result.cpu_s < 0.3 < result.wall_s

@@ -15,7 +15,12 @@ from scipy import integrate, special, stats
 
 from satspeed.predict.fit import Fit, fit, fit_all
 from satspeed.predict.models.lognormal import lognormal_expected_min
-from satspeed.predict.observed import observed_expected_min, order_statistic_weights
+from satspeed.predict.observed import (
+    observed_expected_min,
+    observed_mixed_min,
+    order_statistic_weights,
+    restriction,
+)
 from satspeed.predict.sample import Sample
 from satspeed.predict.select import choose
 from satspeed.predict.speedup import bootstrap_speedup, expected_min, predicted_speedup
@@ -204,6 +209,69 @@ def test_bound_flag_is_exactly_when_a_censored_run_can_be_the_minimum() -> None:
         can_be_censored = any(all(censored[list(c)])
                               for c in itertools.combinations(range(7), n))
         assert bound[n - 1] == can_be_censored
+
+
+MIXED_CUTOFFS = [  # (values, censored) with cutoffs that differ between runs
+    ([10.0, 20.0, 30.0, 1000.0, 15.0], [False, False, False, False, True]),  # the issue's case
+    ([4.0, 7.0, 7.0, 2.0, 9.0, 3.0, 5.0], [True, False, True, False, False, True, False]),
+    ([6.0, 6.0, 1.0, 8.0, 8.0, 2.0], [False, True, False, True, False, False]),
+    ([3.0, 1.0, 2.0], [True, True, True]),
+]
+
+
+def _censored_minimum(values: np.ndarray, censored: np.ndarray, subset: tuple[int, ...]) -> bool:
+    """Whether the subset's minimum is a censored run (at equal values a solved run is the
+    minimum: its exact time is that value, and the censored run's is above it)."""
+    low = min(values[i] for i in subset)
+    return not any(values[i] == low and not censored[i] for i in subset)
+
+
+@pytest.mark.parametrize(("values", "censored"), MIXED_CUTOFFS)
+def test_bound_flag_with_mixed_cutoffs_against_enumeration(values: list[float],
+                                                          censored: list[bool]) -> None:
+    x, c = np.array(values), np.array(censored)
+    runs = len(x)
+    _, bound = observed_expected_min(Sample(x, c), np.arange(1, runs + 1))
+    for n in range(1, runs + 1):
+        expected = any(_censored_minimum(x, c, s)
+                       for s in itertools.combinations(range(runs), n))
+        assert bound[n - 1] == expected, n
+    if censored == MIXED_CUTOFFS[0][1]:  # solved [10, 20, 30, 1000], one timeout at 15
+        assert bound.tolist() == [True, True, True, True, False]
+
+
+@pytest.mark.parametrize(("values", "censored"), MIXED_CUTOFFS)
+def test_restricted_estimate_is_exact_under_censoring(values: list[float],
+                                                     censored: list[bool]) -> None:
+    """E[min(Z_n, tau)] for tau the smallest censored value: the mean over all n-subsets of
+    min(x, tau), which censoring does not bias (a run censored at c >= tau exceeds tau)."""
+    x, c = np.array(values), np.array(censored)
+    tau = restriction(Sample(x, c))
+    assert tau == x[c].min()
+    estimate, bound = observed_expected_min(Sample(x, c), np.arange(1, len(x) + 1), limit=tau)
+    assert not bound.any()
+    for n in range(1, len(x) + 1):
+        subsets = list(itertools.combinations(np.minimum(x, tau), n))
+        assert estimate[n - 1] == pytest.approx(np.mean([min(s) for s in subsets]), rel=1e-12)
+    with pytest.raises(ValueError):
+        observed_expected_min(Sample(x, c), np.array([1]), limit=tau * 1.01)
+    assert restriction(Sample(x, np.zeros(len(x), bool))) is None
+
+
+def test_mixed_bound_flag_against_enumeration() -> None:
+    """A portfolio of 2 + 1 walkers drawn from two members with mixed cutoffs: the flag is set
+    exactly when some draw has a censored run as its minimum."""
+    a = Sample(np.array([5.0, 2.0, 9.0, 4.0]), np.array([False, True, False, False]))
+    b = Sample(np.array([3.0, 1.0, 6.0]), np.array([False, False, True]))
+    for ka, kb in [(2, 1), (1, 1), (3, 1), (1, 2), (2, 2), (4, 3), (0, 3)]:
+        expected = False
+        for da in itertools.combinations(range(4), ka):
+            for db in itertools.combinations(range(3), kb):
+                vals = np.concatenate([a.values[list(da)], b.values[list(db)]])
+                cens = np.concatenate([a.censored[list(da)], b.censored[list(db)]])
+                expected |= _censored_minimum(vals, cens, tuple(range(len(vals))))
+        _, bound = observed_mixed_min([a, b], [ka, kb])
+        assert bound == expected, (ka, kb)
 
 
 @pytest.mark.parametrize("runs", [1, 2, 5, 17, 60])

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from satspeed.errors import SatspeedError
+from satspeed.errors import SatspeedError, os_error, os_reason
 from satspeed.labels import parse_portfolio
 from satspeed.predict.export import figures, json_document, tables
 from satspeed.predict.outcome import predict_csv
@@ -29,13 +32,16 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
     wanted = [_portfolio_option(text) for text in portfolios]
     options = PredictOptions(_measure(measure, bool(wanted or allocate)), core_counts, dist,
                              bootstrap, gof_samples, seed)
+    if output is not None:  # checked now, not after minutes of bootstrap
+        _check_writable(output, output.parent)
+    if plot is not None:
+        _check_writable(plot, plot)
     outcome = predict_csv(csv, options, wanted, allocate, allocate_objective, par_cutoff)
     for note in outcome.notes:
         click.echo(f"satspeed: {note}", err=True)
     document = json_document.render(outcome)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(document + "\n")
+        _write_whole(output, document + "\n")
     if as_json:
         click.echo(document)
         for group, reason in outcome.skipped:
@@ -43,11 +49,43 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
     else:
         tables.show(outcome, Console())
     if plot is not None and outcome.predictions:
-        written = figures.write(outcome, plot)
+        try:
+            written = figures.write(outcome, plot)
+        except OSError as exc:
+            raise os_error(exc, plot) from None
         print(f"satspeed: wrote {len(written)} figures to {plot}", file=sys.stderr)
     if not outcome.predictions:
         raise SatspeedError(f"{csv}: no group of runs could be fitted")
     return 0
+
+
+def _check_writable(target: Path, folder: Path) -> None:
+    """Raise a one-line error naming `target` unless files can be made in `folder` (or, if it
+    does not exist yet, in the nearest folder above it, where it will be made)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SatspeedError(f"{target}: {existing} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise SatspeedError(f"{target}: {os_reason(exc)}") from None
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all: a fault (disk full) leaves an older file
+    there as it was, and is one line naming `path`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise SatspeedError(f"{path}: {os_reason(exc)}") from None
 
 
 def _portfolio_option(text: str) -> dict[str, int]:

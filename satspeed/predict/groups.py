@@ -51,11 +51,18 @@ class Group:
         return Sample(np.array(self.values), np.array(self.censored))
 
 
-def read_groups(path: str | Path, measure: str) -> list[Group]:
-    """Group the CSV's rows; error rows are counted, not used. A race's time is its winner's
-    flips, its wall seconds, or its CPU seconds per walker (the CSV has their sum)."""
+def read_groups(path: str | Path, measure: str, notes: list[str] | None = None
+                ) -> list[Group]:
+    """Group the CSV's rows (the last row of each run); error rows are counted, not used. A
+    race's time is its winner's flips, its wall seconds, or its CPU seconds per walker (the CSV
+    has their sum). A note on rows superseded by later ones goes to `notes`."""
     groups: dict[tuple[str, str, str], Group] = {}
-    for number, row in read_rows(path):
+    rows = read_rows(path)
+    if rows.superseded and notes is not None:
+        notes.append(f"note: {path}: {rows.superseded} rows superseded by a later row of the "
+                     "same run (made again at other cutoffs): each run counts once, at its "
+                     "last row")
+    for number, row in rows:
         key = (row["instance_sha256"], row["solver"], row["params"])
         group = groups.get(key)
         if group is None:
@@ -64,12 +71,13 @@ def read_groups(path: str | Path, measure: str) -> list[Group]:
             group.errors += 1
             continue
         value = float(row[measure])
-        if value < 0:  # flips = -1: the solver did not report them
+        if measure == "flips" and value == -1:  # the solver did not report them
             group.unmeasured += 1
             continue
-        if not math.isfinite(value):  # the reader takes 'nan' and 'inf' for numbers
-            warnings.warn(f"{path}:{number}: skipped: {measure} '{row[measure]}' is not a "
-                          "finite number", stacklevel=2)
+        if not math.isfinite(value) or value < 0:  # the reader takes 'nan' and '-inf'
+            what = "is negative" if math.isfinite(value) else "is not a finite number"
+            warnings.warn(f"{path}:{number}: skipped: {measure} '{row[measure]}' {what}",
+                          stacklevel=2)
             continue
         walkers = int(row["walkers"])
         if walkers > 1 and measure == "cpu_s":

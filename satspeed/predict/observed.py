@@ -28,14 +28,45 @@ def order_statistic_weights(runs: int, n: int) -> np.ndarray:
     return np.where(valid, np.exp(log_w), 0.0)
 
 
-def observed_expected_min(sample: Sample, cores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def restriction(*samples: Sample, races: Sequence[tuple[float, bool]] = ()) -> float | None:
+    """The time to which means are restricted where runs time out: the smallest value at which
+    any run (or race) was censored, so that min(Y, limit) is known exactly for every run; None
+    when nothing was censored (then no restriction is needed)."""
+    cut = [float(np.min(s.values[s.censored])) for s in samples if s.censored.any()]
+    cut += [value for value, censored in races if censored]
+    return min(cut) if cut else None
+
+
+def _after(sample: Sample, time: float) -> int:
+    """How many runs come after a censored value `time` in the order where, at equal values,
+    solved runs come first: solved runs above it, censored runs at or above it."""
+    return int(np.sum(np.where(sample.censored, sample.values >= time, sample.values > time)))
+
+
+def _order(sample: Sample) -> np.ndarray:
+    """The runs sorted by value, solved before censored at equal values."""
+    return np.lexsort((sample.censored, sample.values))
+
+
+def observed_expected_min(sample: Sample, cores: np.ndarray, limit: float | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
     """Unbiased estimate of E[Z_n] from R sequential runs (NaN for n > R), and whether it is
-    only a lower bound (n <= number of timeouts: a censored value can be the minimum)."""
-    x = np.sort(sample.values)
-    runs, timeouts = len(x), int(np.sum(sample.censored))
+    only a lower bound: a censored run can be the minimum of some n of the runs (it is, after
+    its rank in the order of `_order`, followed by at least n - 1 others).
+
+    With `limit` (at most every censored value, see `restriction`): the estimate of the
+    restricted mean E[min(Z_n, limit)], which censored runs do not bias: exact for every n."""
+    order = _order(sample)
+    x, censored = sample.values[order], sample.censored[order]
+    runs = len(x)
+    if limit is not None:
+        if censored.any() and limit > x[censored].min():
+            raise ValueError("the restriction must not exceed any censored value")
+        x, censored = np.minimum(x, limit), np.zeros(runs, bool)
     values = np.array([float(order_statistic_weights(runs, int(n)) @ x) if n <= runs
                        else np.nan for n in cores])
-    return values, np.asarray(cores) <= timeouts
+    first = int(np.argmax(censored)) + 1 if censored.any() else runs + 1  # 1-based rank
+    return values, np.asarray(cores) <= runs - first + 1
 
 
 def _log_comb(n: np.ndarray, k: int) -> np.ndarray:
@@ -47,13 +78,18 @@ def _log_comb(n: np.ndarray, k: int) -> np.ndarray:
     return np.where(ok, value, -np.inf)
 
 
-def observed_mixed_min(samples: Sequence[Sample], counts: Sequence[int]) -> tuple[float, bool]:
+def observed_mixed_min(samples: Sequence[Sample], counts: Sequence[int],
+                       limit: float | None = None) -> tuple[float, bool]:
     """Unbiased estimate of E[Z] for counts[i] walkers drawn without replacement from the runs
     of samples[i] (NaN when a count exceeds the runs), and whether it is only a lower bound
-    (every member's count is at most its timeouts: the minimum can be a censored run)."""
+    (some draw can have a censored run as its minimum); with `limit`, of E[min(Z, limit)]."""
     used = [(s, k) for s, k in zip(samples, counts, strict=True) if k > 0]
     if any(k > len(s.values) for s, k in used):
         return math.nan, False
+    bound = limit is None and _mixed_bound(used)
+    if limit is not None:
+        used = [(Sample(np.minimum(s.values, limit), np.zeros(len(s.values), bool)), k)
+                for s, k in used]
     t = np.unique(np.concatenate([s.values for s, _ in used]))
     left = np.concatenate([[0.0], t[:-1]])  # S_Z is constant on [left, t)
     log_sz = np.zeros(len(t))
@@ -61,5 +97,15 @@ def observed_mixed_min(samples: Sequence[Sample], counts: Sequence[int]) -> tupl
         x = np.sort(s.values)
         above = len(x) - np.searchsorted(x, left, side="right")
         log_sz += _log_comb(above, k) - _log_comb(np.array(len(x)), k)
-    bound = all(k <= int(np.sum(s.censored)) for s, k in used)
     return float(np.sum((t - left) * np.exp(log_sz))), bound
+
+
+def _mixed_bound(used: Sequence[tuple[Sample, int]]) -> bool:
+    """Whether a censored run of some member can be the minimum of a draw: it is followed (in
+    `_order`) by at least k - 1 runs of its own member and k_j runs of every other member."""
+    for m, (s, k) in enumerate(used):
+        for time in s.values[s.censored]:
+            if _after(s, time) >= k and all(_after(o, time) >= kj  # _after counts itself
+                                                 for j, (o, kj) in enumerate(used) if j != m):
+                return True
+    return False

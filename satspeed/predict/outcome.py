@@ -37,12 +37,13 @@ def predict_csv(csv: Path, options: PredictOptions, portfolios: list[dict[str, i
                 allocate: int | None = None, objective: str = "mean",
                 par_cutoff: float | None = None) -> Outcome:
     """Read the CSV, predict every group, then the portfolios asked for and the allocation."""
-    groups = read_groups(csv, options.measure)
+    notes: list[str] = []
+    groups = read_groups(csv, options.measure, notes)
     wanted = {name for counts in portfolios for name in counts}
     check_solvers(wanted, {g.solver for g in groups if g.values and not g.is_portfolio}, csv)
     predictions, skipped = predict_groups(groups, options)
     outcome = Outcome(str(csv), options.measure, options.cores, predictions, skipped,
-                      [g for g in groups if g.is_portfolio])
+                      [g for g in groups if g.is_portfolio], notes=notes)
     if not predictions or not (portfolios or allocate):
         return outcome
     check_solvers(wanted, {p.group.solver for p in predictions}, csv)

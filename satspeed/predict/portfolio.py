@@ -14,9 +14,9 @@ import numpy as np
 from satspeed.errors import SatspeedError
 from satspeed.labels import portfolio_label, portfolio_params
 from satspeed.predict.groups import Group
-from satspeed.predict.observed import observed_expected_min, observed_mixed_min
+from satspeed.predict.observed import observed_mixed_min, restriction
 from satspeed.predict.prediction import Prediction, relative_error
-from satspeed.predict.quadrature import expected_min_mixed
+from satspeed.predict.quadrature import expected_min_mixed, portfolio_restricted, quadrature
 from satspeed.predict.speedup import expected_min
 
 Members = dict[str, dict[str, Prediction]]  # instance sha256 -> solver -> its fitted group
@@ -57,17 +57,21 @@ def check_solvers(wanted: set[str], present: set[str], csv: str | Path) -> None:
 @dataclass(frozen=True)
 class Configuration:
     """One line of a portfolio table: the mixed portfolio, or one member alone on as many cores.
-    Speedups are against the instance's baseline (PortfolioInstance)."""
+    Speedups are against the instance's baseline (PortfolioInstance); where runs timed out,
+    the `restricted_*` ones are of the means restricted to its `restricted_to` (as CoreRow)."""
 
     counts: dict[str, int]
     predicted_time: float
     predicted_speedup: float
     observed_time: float  # from the sequential runs (order statistics); NaN beyond the runs
     observed_speedup: float
-    observed_is_bound: bool
+    observed_is_bound: bool  # not exact: a censored run can be a minimum or in the baseline
     race_time: float  # mean of real races; NaN when none
     race_speedup: float
     race_runs: int
+    predicted_restricted_speedup: float = math.nan
+    observed_restricted_speedup: float = math.nan
+    race_restricted_speedup: float = math.nan
 
     @property
     def label(self) -> str:
@@ -75,6 +79,10 @@ class Configuration:
 
     @property
     def relative_error(self) -> float:
+        if math.isfinite(self.predicted_restricted_speedup):
+            return relative_error(self.predicted_restricted_speedup,
+                                  self.observed_restricted_speedup,
+                                  self.race_restricted_speedup, self.race_runs)
         return relative_error(self.predicted_speedup, self.observed_speedup, self.race_speedup,
                               self.race_runs)
 
@@ -90,6 +98,7 @@ class PortfolioInstance:
     baseline_time: float
     baseline_observed: float
     rows: list[Configuration]  # the portfolio, then each member alone on the same cores
+    restricted_to: float | None = None  # tau of the restricted means (None: no timeouts)
 
 
 @dataclass(frozen=True)
@@ -128,33 +137,51 @@ def _portfolio_instance(counts: dict[str, int], preds: list[Prediction], races: 
                         ) -> PortfolioInstance:
     means = [float(expected_min(p.chosen, np.array([1.0]))[0]) for p in preds]
     base = int(np.argmin(means))
-    observed_base = float(observed_expected_min(preds[base].sample, np.array([1]))[0][0])
+    observed_base, base_bound = observed_mixed_min([preds[base].sample], [1])
     total = sum(counts.values())
     configurations = [dict(counts)]
     if len(counts) > 1:
         configurations += [{name: total} for name in counts]
+    raced = [_race_times(config, [p for p in preds if p.group.solver in config], races)
+             for config in configurations]
+    tau = restriction(*(p.sample for p in preds), races=[r for rs in raced for r in rs])
     rows = []
-    for config in configurations:
+    for config, race_rows in zip(configurations, raced, strict=True):
         used = [p for p in preds if p.group.solver in config]
         ks = [config[p.group.solver] for p in used]
         if len(used) == 1:
             predicted = float(expected_min(used[0].chosen, np.array([float(total)]))[0])
-            observed, bound = (float(a[0]) for a in observed_expected_min(used[0].sample,
-                                                                          np.array([total])))
         else:
             predicted = expected_min_mixed([p.chosen for p in used], ks)
-            observed, bound = observed_mixed_min([p.sample for p in used], ks)
-        raced = _race_times(config, used, races)
-        race = float(np.mean(raced)) if raced else math.nan
+        observed, bound = observed_mixed_min([p.sample for p in used], ks)
+        race = float(np.mean([v for v, _ in race_rows])) if race_rows else math.nan
+        restricted = (_restricted(preds[base], used, ks, race_rows, tau) if tau is not None
+                      else (math.nan,) * 3)
         rows.append(Configuration(config, predicted, means[base] / predicted, observed,
-                                  observed_base / observed, bool(bound), race,
-                                  observed_base / race, len(raced)))
+                                  observed_base / observed, bool(bound or base_bound), race,
+                                  observed_base / race, len(race_rows), *restricted))
     g = preds[base].group
-    return PortfolioInstance(g.instance, g.sha256, g.solver, means[base], observed_base, rows)
+    return PortfolioInstance(g.instance, g.sha256, g.solver, means[base], observed_base, rows,
+                             tau)
+
+
+def _restricted(base: Prediction, used: list[Prediction], ks: list[int],
+                race_rows: list[tuple[float, bool]], tau: float
+                ) -> tuple[float, float, float]:
+    """Predicted, observed and raced speedups of the means restricted to `tau`: the baseline's
+    E[min(Y, tau)] over the configuration's E[min(Z, tau)]."""
+    base_predicted = portfolio_restricted(quadrature([base.chosen], tau), np.array([[1]]))[0]
+    predicted = portfolio_restricted(quadrature([p.chosen for p in used], tau),
+                                     np.array([ks]))[0]
+    base_observed, _ = observed_mixed_min([base.sample], [1], limit=tau)
+    observed, _ = observed_mixed_min([p.sample for p in used], ks, limit=tau)
+    race = (float(np.mean(np.minimum([v for v, _ in race_rows], tau))) if race_rows
+            else math.nan)
+    return base_predicted / predicted, base_observed / observed, base_observed / race
 
 
 def _race_times(counts: dict[str, int], used: list[Prediction], races: RaceGroups
-                ) -> list[float]:
+                ) -> list[tuple[float, bool]]:
     """Times of the real races of this configuration: rows recorded under its portfolio label
     and members' parameters and, for a single solver, its own races of as many walkers."""
     total = sum(counts.values())
@@ -164,4 +191,4 @@ def _race_times(counts: dict[str, int], used: list[Prediction], races: RaceGroup
     rows = list(mixed.races.get(total, [])) if mixed else []
     if len(used) == 1:
         rows += used[0].group.races.get(total, [])
-    return [value for value, _ in rows]
+    return rows

@@ -4,6 +4,7 @@ each core count with an interval, beside the speedups observed in its runs and i
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ import numpy as np
 
 from satspeed.predict.fit import Fit, fit, fit_all
 from satspeed.predict.groups import Group, problem
-from satspeed.predict.observed import observed_expected_min
+from satspeed.predict.observed import observed_expected_min, restriction
+from satspeed.predict.quadrature import portfolio_restricted, quadrature
 from satspeed.predict.sample import Sample
 from satspeed.predict.select import AUTO_MODELS, choose, gof_pvalue
 from satspeed.predict.speedup import bootstrap_speedup, expected_min, predicted_speedup
@@ -32,7 +34,12 @@ class PredictOptions:
 
 @dataclass(frozen=True)
 class CoreRow:
-    """One line of a prediction table."""
+    """One line of a prediction table.
+
+    Where runs timed out, E[Y] and E[Z_n] are not exactly estimable from them, but the means
+    restricted to a time tau at most every censored value are (E[min(Y, tau)], E[min(Z_n,
+    tau)]): the `restricted_*` speedups are those, observed and predicted alike, and the
+    relative error compares them (NaN without timeouts, when nothing needs restricting)."""
 
     cores: int
     predicted_time: float
@@ -40,13 +47,25 @@ class CoreRow:
     speedup_low: float
     speedup_high: float
     observed_speedup: float  # from the sequential runs (order statistics); NaN when n > runs
-    observed_is_bound: bool
+    observed_is_bound: bool  # not exact: a censored run counts in E[Y] or can be the minimum
     race_speedup: float  # from real races of n walkers; NaN when none
     race_runs: int
     race_timeouts: int = 0  # races no walker won: their mean, so the speedup, is a bound
+    extrapolated: bool = False  # n > runs: beyond what the runs themselves can show
+    predicted_restricted_speedup: float = math.nan
+    observed_restricted_speedup: float = math.nan
+    race_restricted_speedup: float = math.nan
+
+    @property
+    def restricted(self) -> bool:
+        return math.isfinite(self.predicted_restricted_speedup)
 
     @property
     def relative_error(self) -> float:
+        if self.restricted:
+            return relative_error(self.predicted_restricted_speedup,
+                                  self.observed_restricted_speedup,
+                                  self.race_restricted_speedup, self.race_runs)
         return relative_error(self.predicted_speedup, self.observed_speedup, self.race_speedup,
                               self.race_runs)
 
@@ -64,6 +83,7 @@ class Prediction:
     fits: list[Fit]  # best AIC first
     chosen: Fit
     rows: list[CoreRow]
+    restricted_to: float | None = None  # tau of the restricted means (None: no timeouts)
 
 
 def predict_group(group: Group, options: PredictOptions) -> Prediction:
@@ -82,16 +102,36 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
         low, high = bootstrap_speedup(models, sample, cores, options.bootstrap, rng)
     else:
         low = high = np.full(len(cores), np.nan)
-    observed, bound = observed_expected_min(sample, np.concatenate([[1], options.cores]))
+    with_one = np.concatenate([[1], options.cores])
+    observed, bound = observed_expected_min(sample, with_one)
+    races = [group.races.get(n, []) for n in options.cores]
+    tau = restriction(sample, races=[r for race in races for r in race])
+    restricted = _restricted_speedups(chosen, sample, with_one, races, tau)
     rows = []
     for j, n in enumerate(options.cores):
-        race = group.races.get(n, [])
-        race_mean = float(np.mean([v for v, _ in race])) if race else np.nan
-        rows.append(CoreRow(n, float(times[j]), float(speedup[j]), float(low[j]),
-                            float(high[j]), float(observed[0] / observed[j + 1]),
-                            bool(bound[j + 1]), float(observed[0] / race_mean), len(race),
-                            sum(timed_out for _, timed_out in race)))
-    return Prediction(group, sample, fits, chosen, rows)
+        race_mean = float(np.mean([v for v, _ in races[j]])) if races[j] else np.nan
+        rows.append(CoreRow(
+            n, float(times[j]), float(speedup[j]), float(low[j]), float(high[j]),
+            float(observed[0] / observed[j + 1]), bool(bound[0] or bound[j + 1]),
+            float(observed[0] / race_mean), len(races[j]),
+            sum(timed_out for _, timed_out in races[j]), n > len(sample.values),
+            *(float(column[j]) for column in restricted)))
+    return Prediction(group, sample, fits, chosen, rows, tau)
+
+
+def _restricted_speedups(chosen: Fit, sample: Sample, cores: np.ndarray,
+                         races: list[list[tuple[float, bool]]], tau: float | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Predicted, observed and raced speedups of the means restricted to `tau`,
+    E[min(Y, tau)] / E[min(Z_n, tau)], for cores[1:] (cores[0] is 1); NaN without `tau`."""
+    if tau is None:
+        nan = np.full(len(cores) - 1, np.nan)
+        return nan, nan, nan
+    predicted = portfolio_restricted(quadrature([chosen], tau), cores[:, None])
+    observed, _ = observed_expected_min(sample, cores, limit=tau)
+    raced = np.array([np.mean(np.minimum([v for v, _ in race], tau)) if race else np.nan
+                      for race in races])
+    return predicted[0] / predicted[1:], observed[0] / observed[1:], observed[0] / raced
 
 
 def _group_seed(sha256: str) -> int:
@@ -111,7 +151,8 @@ def predict_groups(groups: list[Group], options: PredictOptions
             continue
         reason = problem(group)
         if reason is None:
-            done.append(predict_group(group, options))
+            with np.errstate(all="ignore"):  # an absurd time (1e308) gives inf, not noise
+                done.append(predict_group(group, options))
         else:
             skipped.append((group, reason))
     return done, skipped

@@ -118,13 +118,20 @@ def portfolio_times(q: Quadrature, counts: np.ndarray) -> np.ndarray:
     return q.head + _integrate(q, counts, q.weights)
 
 
-def portfolio_par2(q: Quadrature, counts: np.ndarray) -> np.ndarray:
-    """Predicted PAR-2 score E[min(Z, c)] + 2 c P(Z > c), c the quadrature's cutoff."""
+def portfolio_restricted(q: Quadrature, counts: np.ndarray) -> np.ndarray:
+    """Predicted restricted mean E[min(Z, c)] for each row of `counts`, c the quadrature's
+    cutoff: int_0^c S_Z(t) dt."""
     if q.cutoff is None:
-        raise ValueError("PAR-2 needs a quadrature with a cutoff")
+        raise ValueError("a restricted mean needs a quadrature with a cutoff")
+    return min(q.head, q.cutoff) + _integrate(q, counts, q.below)
+
+
+def portfolio_par2(q: Quadrature, counts: np.ndarray) -> np.ndarray:
+    """Predicted PAR-2 score: a run past the cutoff c scores 2c, so
+    E[PAR-2] = E[Z; Z <= c] + 2c P(Z > c) = E[min(Z, c)] + c P(Z > c)."""
     counts = np.atleast_2d(np.asarray(counts, float))
-    within = min(q.head, q.cutoff) + _integrate(q, counts, q.below)
-    return within + 2 * q.cutoff * np.exp(counts @ q.log_sf_cutoff)
+    within = portfolio_restricted(q, counts)
+    return within + q.cutoff * np.exp(counts @ q.log_sf_cutoff)  # type: ignore[operator]
 
 
 def expected_min_mixed(fits: Sequence[Fit], counts: Sequence[int]) -> float:

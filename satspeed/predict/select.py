@@ -47,22 +47,52 @@ def ks_distance(sample: Sample, f: Fit) -> float:
     return float(max(np.max(np.abs(right - model)), np.max(np.abs(left - model))))
 
 
-def censor_like(sample: Sample, draws: np.ndarray) -> Sample:
-    """Censor simulated runtimes the way the data were: a timed-out run's value is its cutoff;
-    the other runs are censored at the largest cutoff seen (not at all if none timed out)."""
-    limit = np.max(sample.values[sample.censored]) if sample.censored.any() else np.inf
-    cut = np.where(sample.censored, sample.values, limit)
+Censoring = tuple[np.ndarray, np.ndarray]  # cutoffs, and the CDF of the cutoff there
+
+
+def censoring(sample: Sample) -> Censoring:
+    """The distribution of the runs' cutoffs, estimated by the reverse Kaplan-Meier: a timeout
+    observes its run's cutoff, a solved run says only that its cutoff lay above its time. With
+    one cutoff for all runs it is that cutoff, whatever the mix otherwise (a CPU-time limit
+    measured in flips gives every run its own). The mass left beyond the last timeout (runs
+    solved above it) goes to the largest time seen: no run showed anything beyond it. (With
+    that mass at infinity instead, null p-values came out too large: P(p <= 0.05) = 0.02 over
+    400 samples with cutoffs spread x0.3-1.7; with it at the largest time, 0.068.)"""
+    if not sample.censored.any():
+        return np.array([]), np.array([])
+    data = stats.CensoredData(uncensored=sample.values[sample.censored],
+                              right=sample.values[~sample.censored])
+    cdf = stats.ecdf(data).cdf
+    times, probabilities = cdf.quantiles, cdf.probabilities
+    if probabilities[-1] < 1:
+        times = np.append(times, sample.values.max())
+        probabilities = np.append(probabilities, 1.0)
+    return times, probabilities
+
+
+def censor_like(sample: Sample, draws: np.ndarray, rng: np.random.Generator,
+                cutoffs: Censoring | None = None) -> Sample:
+    """Censor simulated runtimes the way the data were: each simulated run gets a cutoff drawn
+    from the data's cutoff distribution (`censoring`, computed here unless given)."""
+    times, cdf = censoring(sample) if cutoffs is None else cutoffs
+    if not len(times):  # nothing timed out: no cutoff (and no draws: the same streams)
+        return Sample(draws, np.zeros(len(draws), bool))
+    pick = np.minimum(np.searchsorted(cdf, rng.random(len(draws)), side="right"),
+                      len(times) - 1)  # the last is 1 up to rounding
+    cut = times[pick]
     censored = draws > cut
     return Sample(np.where(censored, cut, draws), censored)
 
 
 def gof_pvalue(f: Fit, sample: Sample, samples: int, rng: np.random.Generator) -> float:
-    """Parametric-bootstrap p-value of the KS distance, refitting every simulated sample."""
+    """Parametric-bootstrap p-value of the KS distance, refitting every simulated sample
+    censored as the data were (`censor_like`)."""
     observed = ks_distance(sample, f)
+    cutoffs = censoring(sample)
     exceed = 0
     done = 0
     for _ in range(samples):
-        sim = censor_like(sample, f.rvs(len(sample.values), rng))
+        sim = censor_like(sample, f.rvs(len(sample.values), rng), rng, cutoffs)
         if not len(sim.observed):
             continue
         done += 1

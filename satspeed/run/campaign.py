@@ -7,25 +7,40 @@ writing each row as it arrives -> summary.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from satspeed.errors import InputError, SatspeedError
+from satspeed.errors import InputError, SatspeedError, os_error
 from satspeed.labels import portfolio_label, portfolio_params
-from satspeed.results import ResultsWriter, Row, RunKey, key_of, read_rows, record_session
+from satspeed.results import (
+    ResultsWriter,
+    Row,
+    RunKey,
+    key_of,
+    read_rows,
+    record_session,
+    refuse_if_locked,
+    stands,
+)
 from satspeed.run.algorithms import ALGORITHMS
 from satspeed.run.builtin import format_params, make_walk, warm_up
 from satspeed.run.display import CampaignDisplay, InstanceSummary, print_summary, say
 from satspeed.run.engines import make_engine
 from satspeed.run.engines.base import Engine
+from satspeed.run.engines.local import STOP_SIGNALS
 from satspeed.run.formula.cnf import Formula, read_cnf
-from satspeed.run.plan import Run, find_instances, plan_runs
+from satspeed.run.plan import Run, find_instances, plan_runs, shown
 from satspeed.run.specs import SolverSpec, find_spec, resolve_params
+from satspeed.run.sweep import Sweep, settings
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class CampaignOptions:
     portfolios: tuple[dict[str, int], ...] = ()  # mixed races: solver name -> walkers
     engine: str = "local"
     scheduler: str | None = None
+    sweep: Sweep = ()  # --param NAME=V,V: one entrant per setting of each --solver
 
 
 @dataclass(frozen=True)
@@ -61,8 +77,13 @@ class Entrant:
 
 
 def entrants(options: CampaignOptions) -> list[Entrant]:
-    """Sequential runs of each solver first, then races by size, then mixed portfolios."""
-    specs = [find_spec(name) for name in options.solvers]
+    """Sequential runs of each solver (each setting of a sweep) first, then races by size,
+    then mixed portfolios."""
+    solvers = [find_spec(name) for name in options.solvers]
+    names = [spec.name for spec in solvers]
+    if len(set(names)) < len(names):
+        raise SatspeedError("two solvers with the same name: give each spec its own name")
+    specs = [swept for spec in solvers for swept in settings(spec, options.sweep)]
     found: list[Entrant] = []
     for k in sorted(set(options.walkers)):
         found.extend(Entrant(spec.name, (spec,) * k) for spec in specs)
@@ -74,9 +95,6 @@ def entrants(options: CampaignOptions) -> list[Entrant]:
         members.sort(key=lambda member: member[0].name)
         found.append(Entrant(portfolio_label(by_name),
                              tuple(spec for spec, k in members for _ in range(k))))
-    names = [e.label for e in found if len(e.specs) == 1]
-    if len(set(names)) < len(names):
-        raise SatspeedError("two solvers with the same name: give each spec its own name")
     return found
 
 
@@ -85,7 +103,7 @@ def _plan(options: CampaignOptions) -> tuple[list[Run], dict[str, str]]:
     kinds = entrants(options)
     runs: list[Run] = []
     names: dict[str, str] = {}
-    for path in find_instances(options.paths):
+    for path in find_instances(options.paths, lambda p, why: say(f"skipping {shown(p)}: {why}")):
         try:
             formula = read_cnf(path)
             if formula.sha256 in names:  # same content: same seeds, so the same runs again
@@ -139,61 +157,168 @@ def _check_walkers(runs: list[Run], options: CampaignOptions) -> int:
     return max(options.workers, largest)
 
 
+def _to_make(planned: list[Run], done: dict[RunKey, dict[str, str]],
+             options: CampaignOptions) -> list[Run]:
+    """The runs to make (saying so when resuming): those without a row in the CSV, and those
+    whose row does not stand under this command's cutoffs, made again with the same seed (a
+    new row, which supersedes the old one)."""
+    todo: list[Run] = []
+    stale: dict[str, int] = {}  # the cutoffs of the rows re-made, as options, and how many
+    for run in planned:
+        row = done.get(RunKey(run.sha256, run.solver, run.params, run.walkers, run.seed))
+        if row is not None and stands(row, options.max_flips, options.timeout):
+            continue
+        todo.append(run)
+        if row is not None:
+            text = _cutoff_options(row, options)
+            stale[text] = stale.get(text, 0) + 1
+    kept = len(planned) - len(todo)
+    if stale:
+        had = " or ".join(sorted(stale, key=stale.__getitem__, reverse=True)[:3])
+        say(f"resuming: {kept} of {len(planned)} runs kept from {options.output}; "
+            f"{sum(stale.values())} re-made at the new cutoffs (their rows had {had}"
+            f"{' or others' if len(stale) > 3 else ''})")
+    elif kept:
+        say(f"resuming: {kept} of {len(planned)} runs already in {options.output}")
+    return todo
+
+
+def _cutoff_options(row: dict[str, str], options: CampaignOptions) -> str:
+    """A row's cutoffs that differ from this command's, as the options that give them."""
+    words = []
+    for name, had, new in (("--max-flips", row["cutoff_flips"], options.max_flips),
+                           ("--timeout", row["cutoff_s"], options.timeout)):
+        if (float(had) if had else None) != new:
+            shown = had if name == "--max-flips" else f"{float(had):g}"
+            words.append(f"{name} {shown}" if had else f"no {name}")
+    return " ".join(words) or "the same cutoffs"
+
+
 def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | None = None
                  ) -> int:
     """Run the campaign on `engine` (by default the one the options name); returns the exit
-    code (0, or 130 when interrupted)."""
+    code: 0, or 128 + the signal when stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
+    A fault writing the CSV (disk full, read-only folder) is one SatspeedError line."""
     writer: ResultsWriter | None = None
     display: CampaignDisplay | None = None
-    try:  # Ctrl-C at any stage (reading instances, loading kernels, running) ends the same way
-        planned, names = _plan(options)
-        writer = ResultsWriter(options.output)
-        record_session(options.output, argv)
-        todo = [r for r in planned
-                if RunKey(r.sha256, r.solver, r.params, r.walkers, r.seed) not in writer.done]
-        if len(todo) < len(planned):
-            say(f"resuming: {len(planned) - len(todo)} of {len(planned)} runs already in "
-                f"{options.output}")
-        workers = _check_walkers(planned, options)
-        _warm_kernels(todo)
-        display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
-        if engine is None:
-            engine = make_engine(options.engine, workers, options.max_flips, options.timeout,
-                                 options.scheduler)
-
-        def on_row(row: Row) -> None:
-            writer.write(row)  # type: ignore[union-attr]
-            display.update(row)  # type: ignore[union-attr]
-
-        with display:
-            if todo:
-                engine.run(todo, on_row)
-    except KeyboardInterrupt:
-        if writer is not None:
-            writer.close()
+    try:  # a stop signal at any stage (reading instances, loading kernels, running) ends the
+        # same way: rows written stay, and the same command resumes
+        with _stop_signals():
+            refuse_if_locked(options.output)  # before the instances are read
+            planned, names = _plan(options)
+            writer = _open_results(options.output, argv)
+            todo = _to_make(planned, writer.done, options)
+            workers = _check_walkers(planned, options)
+            _warm_kernels(todo)
+            display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
+            if engine is None:
+                engine = make_engine(options.engine, workers, options.max_flips,
+                                     options.timeout, options.scheduler)
+            with display:
+                if todo:
+                    engine.run(todo, _row_sink(writer, display, options.output))
+    except KeyboardInterrupt as stop:
         written = display.written if display is not None else 0
-        say(f"interrupted: {written} runs written to {options.output}; "
-            "run the same command again to resume")
-        return 130
-    writer.close()
+        with contextlib.suppress(OSError):  # after a SIGHUP, stderr may be gone
+            say(f"interrupted: {written} runs written to {options.output}; "
+                "run the same command again to resume")
+        return 128 + getattr(stop, "signum", signal.SIGINT)
+    finally:
+        if writer is not None:
+            with contextlib.suppress(OSError):  # all was flushed, or the fault was reported
+                writer.close()
     if not options.quiet:
         print_summary(summarise(options.output, planned, names))
     return 0
 
 
+def _open_results(output: Path, argv: list[str]) -> ResultsWriter:
+    """The CSV's writer, with this invocation recorded in its sidecar; a fault (read-only
+    folder, disk full) is one line naming the file."""
+    try:
+        writer = ResultsWriter(output)
+    except OSError as exc:
+        raise os_error(exc, output) from None
+    try:
+        record_session(output, argv)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            writer.close()
+        raise os_error(exc, f"{output}.meta.json") from None
+    return writer
+
+
+def _row_sink(writer: ResultsWriter, display: CampaignDisplay, output: Path
+              ) -> Callable[[Row], None]:
+    """What the engine hands each row to: the CSV, then the display. A fault writing the CSV
+    stops the campaign with one line (the rows written before it stay: the same command
+    resumes)."""
+
+    def on_row(row: Row) -> None:
+        try:
+            writer.write(row)
+        except OSError as exc:
+            raise os_error(exc, output, f" ({display.written} runs written; run the same "
+                           "command again to resume)") from None
+        display.update(row)
+
+    return on_row
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, taken as Ctrl-C is: the campaign stops cleanly."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP stop the campaign alike: the first raises KeyboardInterrupt
+    (Stopped for the other two) in the main thread; any later one is ignored while it stops,
+    so that the shutdown of the workers runs to its end. A signal ignored when satspeed
+    started (`nohup` ignores SIGHUP) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    previous = {number: handler for number, handler in previous.items()
+                if handler not in (signal.SIG_IGN, None)}
+    for number in previous:
+        signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def summarise(output: Path, planned: list[Run], names: dict[str, str]
               ) -> list[InstanceSummary]:
-    """Per instance, solver and walkers: runs, solved, median flips and seconds, flip rate."""
+    """Per instance, solver, setting and walkers: runs, solved, median flips and seconds,
+    flip rate. A solver run with several settings (a --param sweep) names each by the
+    parameters that differ between them."""
     keys = {RunKey(r.sha256, r.solver, r.params, r.walkers, r.seed) for r in planned}
-    groups: dict[tuple[str, str, int], list[dict[str, str]]] = {
-        (r.sha256, r.solver, r.walkers): [] for r in planned}
+    groups: dict[tuple[str, str, str, int], list[dict[str, str]]] = {
+        (r.sha256, r.solver, r.params, r.walkers): [] for r in planned}
     with warnings.catch_warnings():  # bad lines were reported when the campaign started
         warnings.simplefilter("ignore")
         for _, row in read_rows(output):
             if key_of(row) in keys:
-                groups[(row["instance_sha256"], row["solver"], int(row["walkers"]))].append(row)
+                groups[(row["instance_sha256"], row["solver"], row["params"],
+                        int(row["walkers"]))].append(row)
+    settings = _settings({(solver, params) for _, solver, params, _ in groups})
     summaries = []
-    for (sha, solver, walkers), group in groups.items():
+    for (sha, solver, params, walkers), group in groups.items():
         solved = [r for r in group if r["status"] == "sat"]
         ran = [r for r in group if r["status"] != "error"]
         all_flips = sum(float(r["flips"]) for r in ran)
@@ -203,8 +328,25 @@ def summarise(output: Path, planned: list[Run], names: dict[str, str]
             sum(r["status"] == "timeout" for r in group),
             sum(r["status"] == "error" for r in group),
             _median(solved, "flips"), _median(solved, "cpu_s"), _median(solved, "wall_s"),
-            all_flips / all_cpu if all_cpu > 0 and walkers == 1 else float("nan")))
+            all_flips / all_cpu if all_cpu > 0 and walkers == 1 else float("nan"),
+            settings[(solver, params)]))
     return summaries
+
+
+def _settings(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """For each (solver, params): ' key=value,...' of the parameters in which its settings
+    differ ('' for a solver with one setting)."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for solver, params in pairs:
+        found.setdefault(solver, []).append(dict(
+            item.partition("=")[::2] for item in params.split(",") if item))
+    shown = {}
+    for solver, params in pairs:
+        items = dict(item.partition("=")[::2] for item in params.split(",") if item)
+        differ = [k for k in items if len({p.get(k) for p in found[solver]}) > 1]
+        shown[(solver, params)] = (" " + ",".join(f"{k}={items[k]}" for k in differ)
+                                   if differ else "")
+    return shown
 
 
 def _median(rows: list[dict[str, str]], column: str) -> float:

@@ -24,7 +24,17 @@ from satspeed.errors import InputError, SatspeedError
 from satspeed.labels import SOLVER_NAME
 
 PLACEHOLDERS = ("instance", "seed", "seed32", "max_flips", "timeout")
-BUNDLED = Path(__file__).resolve().parents[2] / "solvers"  # the repository's solvers/
+
+
+def _bundled() -> Path:
+    """The bundled specs: in an installed wheel the package data satspeed/solvers/ (made
+    from the repository's solvers/, see pyproject.toml), in a checkout solvers/ itself."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "solvers"
+    return installed if installed.is_dir() else package.parent / "solvers"
+
+
+BUNDLED = _bundled()
 
 
 @dataclass(frozen=True)

@@ -5,5 +5,7 @@
 - json_document.render(outcome) -> str: the JSON document (its schema in that module);
 - figures.write(outcome, directory) -> list[Path]: PNG and SVG figures.
 
-A new text format (markdown, HTML) is a module with `render(outcome) -> str`.
+A new text format (HTML) is a module with `render(outcome) -> str`. `satspeed compare` has
+its own: comparison_table.py, comparison_json.py, and markdown.py (a general markdown table
+builder and the comparison's `render`), with comparison_text.py for their shared wording.
 """

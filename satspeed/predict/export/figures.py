@@ -26,15 +26,32 @@ def write(outcome: Outcome, directory: Path) -> list[Path]:
     return written
 
 
+NAME_PART = 64  # the most characters one CSV field gives to a figure's file name
+
+
+def safe_part(text: str, limit: int = NAME_PART) -> str:
+    """`text` (from the CSV) as one part of a file name inside the plot folder: characters
+    other than letters, digits, '.', '_' and '-' ('/', NUL included) become '_', leading dots
+    too (no '..', no hidden file); a longer one keeps its start, its end and a checksum of the
+    whole, so that it stays distinct."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    name = re.sub(r"^\.+", lambda m: "_" * len(m.group()), name) or "_"
+    if len(name) > limit:
+        keep = (limit - 10) // 2
+        name = f"{name[:keep]}~{zlib.crc32(text.encode()):08x}~{name[-keep:]}"
+    return name
+
+
 def figure_stem(p: Prediction) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(p.group.instance).name)
-    return f"{name}.{p.group.solver}.{p.group.sha256[:8]}"
+    g = p.group
+    return ".".join(safe_part(part) for part in (Path(g.instance).name, g.solver, g.sha256[:8]))
 
 
 def write_plots(predictions: list[Prediction], directory: Path, measure: str) -> list[Path]:
-    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}`. Groups that differ
-    only in their parameters (a parameter sweep) would share a stem: theirs ends with a
-    checksum of the parameters, so that no group's figures overwrite another's."""
+    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}`, the stem made of
+    `safe_part`s. Groups that would share a stem (a parameter sweep) get a checksum of their
+    key (sha256, solver, parameters) at its end, so that no group's figures overwrite
+    another's."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -46,7 +63,8 @@ def write_plots(predictions: list[Prediction], directory: Path, measure: str) ->
     for p in predictions:
         stem = directory / figure_stem(p)
         if stems[stem.name] > 1:
-            stem = stem.with_name(f"{stem.name}.{zlib.crc32(p.group.params.encode()):08x}")
+            key = "\0".join((p.group.sha256, p.group.solver, p.group.params))
+            stem = stem.with_name(f"{stem.name}.{zlib.crc32(key.encode()):08x}")
         fig = _rtd_figure(plt, p, measure)
         written += _save(fig, stem.with_name(stem.name + ".rtd"))
         plt.close(fig)
@@ -71,7 +89,7 @@ def write_allocation_plots(report: AllocationReport, directory: Path,
     for r in report.instances + ([report.overall] if report.overall else []):
         if r.allocation.profile is None or len(r.solvers) < 2:
             continue
-        name = (re.sub(r"[^A-Za-z0-9._-]+", "_", Path(r.instance).name) + f".{r.sha256[:8]}"
+        name = (f"{safe_part(Path(r.instance).name)}.{safe_part(r.sha256[:8])}"
                 if r.sha256 else "all")
         fig = _allocation_figure(plt, r, report, measure)
         written += _save(fig, directory / f"allocation.{name}")

@@ -1,29 +1,45 @@
 """The JSON document of `satspeed predict` (`--json`, `-o FILE`).
 
-Schema (version 2), one object:
-  schema: 2, satspeed_version, csv, measure, cores: [n...],
+Schema (version 3), one object:
+  schema: 3, satspeed_version, csv, measure, cores: [n...],
   groups: [{instance, instance_sha256, solver, params, runs, solved, timeouts, errors,
-            chosen, fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
+            chosen, restricted_to,
+            fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
             predictions: [{cores, predicted_time, predicted_speedup, speedup_low, speedup_high,
                            observed_speedup, observed_is_bound, race_speedup, race_runs,
-                           race_timeouts, relative_error}]}],
+                           race_timeouts, extrapolated, RESTRICTED, relative_error}]}],
   skipped: [{instance, instance_sha256, solver, params, reason}],
   portfolio_races: [{instance, instance_sha256, solver, params, walkers, runs, mean_time}],
   portfolios: [{label, counts: {solver: k}, cores,
                 instances: [{instance, instance_sha256, baseline_solver,
-                             baseline_predicted_time, baseline_observed_time,
+                             baseline_predicted_time, baseline_observed_time, restricted_to,
                              configurations: [{label, counts, cores, predicted_time,
                                  predicted_speedup, observed_time, observed_speedup,
                                  observed_is_bound, race_time, race_speedup, race_runs,
-                                 relative_error}]}],
+                                 RESTRICTED, relative_error}]}],
                 missing: [{instance, instance_sha256, reason}]}],
   allocation: null or {cores, objective, note,
                        instances: [ALLOCATION], overall: ALLOCATION or null}
     ALLOCATION = {instance, instance_sha256, instances: [sha256...], solvers: [...], search,
                   cutoffs: [...], best: {label, counts, predicted_time, objective},
                   best_pure: {solver, predicted_time, objective}, gain}
+    RESTRICTED = predicted_restricted_speedup, observed_restricted_speedup,
+                 race_restricted_speedup
 Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
-Schema 2 added portfolio_races, portfolios, allocation and race_timeouts to schema 1.
+
+Censoring: where runs timed out, `restricted_to` is tau, the smallest value at which a run or
+race was censored, and the RESTRICTED speedups are E[min(Y, tau)] / E[min(Z_n, tau)]:
+predicted from the fit, observed from the runs and from the races, all exact under censoring
+(null when nothing timed out). `relative_error` then compares the restricted predicted speedup
+with the restricted race speedup (or, without races, the restricted observed one); otherwise
+the unrestricted ones. `observed_is_bound` is true when the unrestricted observed speedup is
+not exact (a censored run counts in E[Y], or can be the minimum of n runs). `extrapolated`: n
+exceeds the number of runs, so nothing but the fitted model speaks for that n.
+
+Schema 3 added restricted_to, extrapolated and the RESTRICTED speedups, made relative_error
+compare restricted means under censoring, and made observed_is_bound exact for any mix of
+cutoffs (schema 2: n <= timeouts). Schema 2 added portfolio_races, portfolios, allocation and
+race_timeouts to schema 1.
 """
 
 from __future__ import annotations
@@ -38,8 +54,9 @@ from satspeed.labels import portfolio_label
 from satspeed.predict.allocate import AllocationReport, AllocationResult
 from satspeed.predict.outcome import Outcome
 from satspeed.predict.portfolio import Configuration, PortfolioPrediction
+from satspeed.predict.prediction import CoreRow
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _clean(value: float) -> float | None:
@@ -57,7 +74,7 @@ def render(outcome: Outcome) -> str:
             "params": g.params, "runs": len(p.sample.values),
             "solved": int(np.sum(~p.sample.censored)),
             "timeouts": int(np.sum(p.sample.censored)), "errors": g.errors,
-            "chosen": p.chosen.model,
+            "chosen": p.chosen.model, "restricted_to": p.restricted_to,
             "fits": [{"model": f.model, "params": f.params, "loglik": _clean(f.loglik),
                       "aic": _clean(f.aic), "gof_pvalue": _clean(f.gof_pvalue)}
                      for f in p.fits],
@@ -68,8 +85,9 @@ def render(outcome: Outcome) -> str:
                 "observed_speedup": _clean(r.observed_speedup),
                 "observed_is_bound": r.observed_is_bound,
                 "race_speedup": _clean(r.race_speedup), "race_runs": r.race_runs,
-                "race_timeouts": r.race_timeouts,
-                "relative_error": _clean(r.relative_error)} for r in p.rows],
+                "race_timeouts": r.race_timeouts, "extrapolated": r.extrapolated,
+                **_restricted_json(r), "relative_error": _clean(r.relative_error)}
+                for r in p.rows],
         })
     document = {
         "schema": SCHEMA_VERSION, "satspeed_version": __version__, "csv": o.csv,
@@ -93,6 +111,7 @@ def _portfolio_json(pf: PortfolioPrediction) -> dict:
          "baseline_solver": item.baseline,
          "baseline_predicted_time": _clean(item.baseline_time),
          "baseline_observed_time": _clean(item.baseline_observed),
+         "restricted_to": item.restricted_to,
          "configurations": [_configuration_json(r) for r in item.rows]}
         for item in pf.instances],
         "missing": [{"instance": instance, "instance_sha256": sha, "reason": reason}
@@ -107,7 +126,13 @@ def _configuration_json(r: Configuration) -> dict:
             "observed_speedup": _clean(r.observed_speedup),
             "observed_is_bound": r.observed_is_bound, "race_time": _clean(r.race_time),
             "race_speedup": _clean(r.race_speedup), "race_runs": r.race_runs,
-            "relative_error": _clean(r.relative_error)}
+            **_restricted_json(r), "relative_error": _clean(r.relative_error)}
+
+
+def _restricted_json(r: CoreRow | Configuration) -> dict:
+    return {"predicted_restricted_speedup": _clean(r.predicted_restricted_speedup),
+            "observed_restricted_speedup": _clean(r.observed_restricted_speedup),
+            "race_restricted_speedup": _clean(r.race_restricted_speedup)}
 
 
 def _allocation_json(report: AllocationReport) -> dict:

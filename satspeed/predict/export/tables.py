@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -16,6 +18,10 @@ from satspeed.predict.groups import Group
 from satspeed.predict.outcome import Outcome
 from satspeed.predict.portfolio import Configuration, PortfolioPrediction
 from satspeed.predict.prediction import Prediction
+
+# Tables fit 80 columns: a rule under the headings, two spaces between columns, no frame.
+COMPACT: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False,
+                              "collapse_padding": True}
 
 
 def show(outcome: Outcome, console: Console) -> None:
@@ -43,7 +49,7 @@ def print_tables(predictions: list[Prediction], skipped: list[tuple[Group, str]]
         solved = int(np.sum(~p.sample.censored))
         console.print(f"\n[bold]{g.label}[/]  runs {len(p.sample.values)}, solved {solved}, "
                       f"timeouts {int(np.sum(p.sample.censored))}, errors {g.errors}")
-        fits = Table(show_edge=False, pad_edge=False)
+        fits = Table(**COMPACT)
         for col in ("model", "parameters", "log-lik", "AIC", "GoF p"):
             fits.add_column(col, justify="left" if col in ("model", "parameters") else "right")
         for f in p.fits:
@@ -51,25 +57,43 @@ def print_tables(predictions: list[Prediction], skipped: list[tuple[Group, str]]
             fits.add_row(f.model + mark, _params_text(f.params), f"{f.loglik:.1f}",
                          f"{f.aic:.1f}", _fmt(f.gof_pvalue, ".3f") if f.gof_pvalue else "-")
         console.print(fits)
-        table = Table(show_edge=False, pad_edge=False)
-        for col in ("cores", f"E[Z_n] ({measure})", "speedup", "95% interval", "observed",
-                    "race", "rel. error"):
-            table.add_column(col, justify="right")
-        for r in p.rows:
-            observed = _fmt(r.observed_speedup, ".3g") + (" (bound)" if r.observed_is_bound
-                                                          and math.isfinite(r.observed_speedup)
-                                                          else "")
-            race = f"{_fmt(r.race_speedup)} ({r.race_runs})" if r.race_runs else "-"
-            if r.race_timeouts:  # censored races: their mean is a lower bound
-                race += f" (bound: {r.race_timeouts} timeouts)"
-            error = r.relative_error
-            table.add_row(str(r.cores), _fmt(r.predicted_time, ".4g"),
-                          _fmt(r.predicted_speedup), f"{_fmt(r.speedup_low)}-"
-                          f"{_fmt(r.speedup_high)}", observed, race,
-                          f"{error:+.1%}" if math.isfinite(error) else "-")
-        console.print(table)
+        console.print(_speedup_table(p, measure))
     for g, reason in skipped:
         console.print(f"[yellow]skipped[/] {g.label}: {reason}")
+
+
+def _speedup_table(p: Prediction, measure: str) -> Table:
+    """n / predicted time / speedup / interval / observed / race / error. With timeouts (of
+    runs or races), the observed and raced columns, and the error, are of means restricted to
+    tau (exact under censoring), beside the prediction's own restricted speedup (`≤τ`)."""
+    tau = p.restricted_to
+    notes = []
+    if tau is not None:
+        notes.append(f"timeouts: ≤τ (predicted), observed, race and rel. error are speedups "
+                     f"of means restricted to τ = {tau:.4g} {measure}, E\\[min(T, τ)], which "
+                     "censored runs allow exactly")
+    if any(r.extrapolated for r in p.rows):
+        notes.append(f"* more cores than the {len(p.sample.values)} runs: the fitted model "
+                     "alone speaks for them (an extrapolation)")
+    table = Table(caption="\n".join(notes) or None, caption_justify="left", **COMPACT)
+    restricted = ("≤τ",) if tau is not None else ()
+    for col in ("cores", f"E[Z_n] ({measure})", "speedup", "95% CI", *restricted,
+                "observed", "race", "rel. error"):
+        table.add_column(col, justify="right")
+    for r in p.rows:
+        if tau is not None:
+            observed, race_value = r.observed_restricted_speedup, r.race_restricted_speedup
+            cells = [_fmt(r.predicted_restricted_speedup), _fmt(observed)]
+        else:
+            observed, race_value = r.observed_speedup, r.race_speedup
+            cells = [_fmt(observed) + (" (bound)" if r.observed_is_bound
+                                       and math.isfinite(observed) else "")]
+        race = f"{_fmt(race_value)} ({r.race_runs})" if r.race_runs else "-"
+        table.add_row(f"{r.cores}*" if r.extrapolated else str(r.cores),
+                      _fmt(r.predicted_time, ".4g"), _fmt(r.predicted_speedup),
+                      f"{_fmt(r.speedup_low)}-{_fmt(r.speedup_high)}", *cells, race,
+                      _error_text(r.relative_error))
+    return table
 
 
 def print_portfolio_races(races: list[Group], measure: str, console: Console) -> None:
@@ -89,29 +113,39 @@ def print_portfolios(portfolios: list[PortfolioPrediction], measure: str,
     for pf in portfolios:
         table = Table(title=f"portfolio {pf.label} on {pf.cores} cores: E[Z] ({measure}), "
                       "speedup vs the best single solver's sequential mean",
-                      show_edge=False, pad_edge=False)
+                      **COMPACT)
         for col in ("instance / configuration", "E[Z]", "speedup", "observed", "race",
                     "rel. error"):
             table.add_column(col, justify="left" if col.startswith("instance") else "right")
         for item in pf.instances:
-            table.add_row(f"[bold]{Path(item.instance).name}[/] (vs {item.baseline})")
+            tau = item.restricted_to
+            where = f", observed and race ≤ τ = {tau:.4g}" if tau is not None else ""
+            table.add_row(f"[bold]{Path(item.instance).name}[/] (vs {item.baseline}{where})")
             for j, r in enumerate(item.rows):
                 table.add_row(f"  {r.label}", _fmt(r.predicted_time, ".4g"),
-                              _fmt(r.predicted_speedup), _observed_text(r), _race_text(r),
-                              _error_text(r.relative_error), end_section=j == len(item.rows) - 1)
+                              _fmt(r.predicted_speedup), _observed_text(r, tau),
+                              _race_text(r, tau), _error_text(r.relative_error),
+                              end_section=j == len(item.rows) - 1)
+        if any(item.restricted_to is not None for item in pf.instances):
+            table.caption = ("≤ τ: with timeouts, observed, race and rel. error are speedups "
+                             "of means restricted to τ, E\\[min(T, τ)], exact under censoring")
+            table.caption_justify = "left"
         console.print(table)
         for instance, _, reason in pf.missing:
             console.print(f"[yellow]not predicted[/] {pf.label} on {Path(instance).name}: "
                           f"{reason}")
 
 
-def _observed_text(r: Configuration) -> str:
+def _observed_text(r: Configuration, tau: float | None) -> str:
+    if tau is not None:
+        return _fmt(r.observed_restricted_speedup)
     bound = " (bound)" if r.observed_is_bound and math.isfinite(r.observed_speedup) else ""
     return _fmt(r.observed_speedup) + bound
 
 
-def _race_text(r: Configuration) -> str:
-    return f"{_fmt(r.race_speedup)} ({r.race_runs})" if r.race_runs else "-"
+def _race_text(r: Configuration, tau: float | None) -> str:
+    value = r.race_restricted_speedup if tau is not None else r.race_speedup
+    return f"{_fmt(value)} ({r.race_runs})" if r.race_runs else "-"
 
 
 def _error_text(error: float) -> str:
@@ -124,7 +158,7 @@ def print_allocation(report: AllocationReport, measure: str, console: Console) -
     results = report.instances + ([report.overall] if report.overall else [])
     searches = sorted({r.allocation.search for r in results})
     table = Table(title=f"best split of {report.cores} cores: mean {what} ({measure})",
-                  caption=f"search: {', '.join(searches)}", show_edge=False, pad_edge=False)
+                  caption=f"search: {', '.join(searches)}", **COMPACT)
     for col in ("instance", "best split", what, "best pure", f"{what} ", "gain"):
         table.add_column(col, justify="left" if col in ("instance", "best split", "best pure")
                          else "right")

@@ -13,7 +13,8 @@ all k have reported.
 
 A worker that dies is replaced: the runs of its batch that did not report are retried one by
 one (a race is retried whole), and a run that kills a worker again is recorded as an `error`
-row. Workers ignore Ctrl-C (the parent handles it) and stop when the parent is gone.
+row. Workers ignore Ctrl-C and SIGHUP (the parent handles them), exit on SIGTERM (as the
+parent's shutdown sends to a busy worker) and stop when the parent is gone.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class RaceBoard:
 
 def _worker_main(conn: Connection, max_flips: int | None, timeout: float | None,
                  parent: int, board: RaceBoard) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_signals()
     worker = Worker(max_flips, timeout)
 
     def orphaned() -> bool:
@@ -106,6 +107,22 @@ def _worker_main(conn: Connection, max_flips: int | None, timeout: float | None,
                 rows, last = [], time.monotonic()
         if not _send(conn, ("done", rows)):
             return
+
+
+def _worker_signals() -> None:
+    """A worker ignores SIGINT and SIGHUP (a terminal sends them to the whole process group:
+    the parent decides) and exits on SIGTERM, killing an external solver it runs on the way
+    (SystemExit unwinds through run_external); it was started with them blocked."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _race_walker(conn: Connection, worker: Worker, board: RaceBoard, run: Run, index: int,
@@ -138,29 +155,51 @@ def _send(conn: Connection, message: object) -> bool:
     return True
 
 
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+def _start_tracker() -> None:
+    """Start multiprocessing's resource tracker (it unlinks the race board's semaphore when
+    this process ends) with SIGHUP blocked, for life: it ignores SIGINT and SIGTERM itself,
+    and a hangup sent to the whole process group must not kill it either, or the semaphore
+    is left behind (the "leaked semaphore" warning)."""
+    if not hasattr(signal, "pthread_sigmask") or not hasattr(signal, "SIGHUP"):
+        resource_tracker.ensure_running()
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 @contextlib.contextmanager
-def _ctrl_c_held() -> Iterator[None]:
-    """Start worker processes with SIGINT blocked (they inherit the mask and keep it), so that
-    a Ctrl-C while they import numba prints no traceback from them; a Ctrl-C meanwhile is held
-    for the parent and raised when they are started, not in the middle of starting one."""
+def _stop_signals_held() -> Iterator[None]:
+    """Start worker processes with the stop signals (SIGINT, SIGTERM, SIGHUP) blocked: they
+    inherit the mask, so that a signal to the whole group while they import numba prints no
+    traceback from them (`_worker_signals` then sets them up). A stop signal meanwhile is
+    held for the parent and raised when they are started, not in the middle of starting one."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    resource_tracker.ensure_running()  # starting the tracker unblocks SIGINT: start it first
+    _start_tracker()  # starting the tracker unblocks SIGINT and SIGTERM: start it first
     held: list[int] = []
-    main = (threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is not None)
-    if main:  # other threads (numpy's) may take the signal too: hold it at the handler
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in STOP_SIGNALS:  # other threads (numpy's) may take a signal too: hold
+            handler = signal.getsignal(number)  # it at the handler as well
+            if handler not in (signal.SIG_IGN, None):
+                previous[number] = signal.signal(number, lambda n, frame: held.append(n))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        if main:
-            signal.signal(signal.SIGINT, previous)
-            if held:
-                signal.raise_signal(signal.SIGINT)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 @dataclass
@@ -194,6 +233,7 @@ class LocalPool:
         self.max_flips = max_flips
         self.timeout = timeout
         self._ctx = mp.get_context("spawn")
+        _start_tracker()  # before the board's lock registers with it
         self._board = RaceBoard.create(self._ctx, workers)
         self._seconds: dict[str, float] = {}  # mean wall seconds per run, per instance
 
@@ -206,7 +246,7 @@ class LocalPool:
             target=target, daemon=True,
             args=(child_end, self.max_flips, self.timeout, os.getpid(), self._board, *extra))
         try:
-            with _ctrl_c_held():
+            with _stop_signals_held():
                 process.start()
         finally:
             child_end.close()
