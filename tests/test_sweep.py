@@ -76,6 +76,18 @@ def test_the_summary_shows_each_setting(swept: Path) -> None:
                                    for eps in ("0.9", "1.0"))
 
 
+def test_defaults_that_depend_on_the_instance_are_not_a_sweep(tmp_path: Path) -> None:
+    """probSAT's defaults differ between 3-SAT and 5-SAT: without --param the summary names
+    the solver alone on both."""
+    five = INSTANCE.with_name("uf5-n50-m1003-s1-001.cnf")
+    proc = satspeed("run", INSTANCE, five, "--runs", 2, "--workers", 1, "--max-flips",
+                    MAX_FLIPS, "-o", tmp_path / "r.csv")
+    assert proc.returncode == 0, proc.stderr
+    solvers = [line.split()[1:2] for line in proc.stdout.splitlines()
+               if line.startswith(("uf3-", "uf5-"))]
+    assert solvers == [["probsat"], ["probsat"]]
+
+
 def test_predict_keeps_the_settings_apart(swept: Path) -> None:
     proc = satspeed("predict", swept, "--json", "--bootstrap", 0, "--gof-samples", 0,
                     "--cores", "1,2")

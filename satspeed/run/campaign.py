@@ -316,7 +316,7 @@ def summarise(output: Path, planned: list[Run], names: dict[str, str]
             if key_of(row) in keys:
                 groups[(row["instance_sha256"], row["solver"], row["params"],
                         int(row["walkers"]))].append(row)
-    settings = _settings({(solver, params) for _, solver, params, _ in groups})
+    settings = _settings({(sha, solver, params) for sha, solver, params, _ in groups})
     summaries = []
     for (sha, solver, params, walkers), group in groups.items():
         solved = [r for r in group if r["status"] == "sat"]
@@ -329,23 +329,26 @@ def summarise(output: Path, planned: list[Run], names: dict[str, str]
             sum(r["status"] == "error" for r in group),
             _median(solved, "flips"), _median(solved, "cpu_s"), _median(solved, "wall_s"),
             all_flips / all_cpu if all_cpu > 0 and walkers == 1 else float("nan"),
-            settings[(solver, params)]))
+            settings[(sha, solver, params)]))
     return summaries
 
 
-def _settings(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """For each (solver, params): ' key=value,...' of the parameters in which its settings
-    differ ('' for a solver with one setting)."""
-    found: dict[str, list[dict[str, str]]] = {}
-    for solver, params in pairs:
-        found.setdefault(solver, []).append(dict(
-            item.partition("=")[::2] for item in params.split(",") if item))
+def _settings(groups: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+    """For each (instance sha256, solver, params): ' key=value,...' of the parameters in which
+    the solver's settings on that instance differ ('' for one setting: defaults that depend
+    on the instance, like probSAT's, differ only between instances)."""
+    def items(params: str) -> dict[str, str]:
+        return dict(item.partition("=")[::2] for item in params.split(",") if item)
+
+    found: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for sha, solver, params in groups:
+        found.setdefault((sha, solver), []).append(items(params))
     shown = {}
-    for solver, params in pairs:
-        items = dict(item.partition("=")[::2] for item in params.split(",") if item)
-        differ = [k for k in items if len({p.get(k) for p in found[solver]}) > 1]
-        shown[(solver, params)] = (" " + ",".join(f"{k}={items[k]}" for k in differ)
-                                   if differ else "")
+    for sha, solver, params in groups:
+        mine = items(params)
+        differ = [k for k in mine if len({p.get(k) for p in found[(sha, solver)]}) > 1]
+        shown[(sha, solver, params)] = (" " + ",".join(f"{k}={mine[k]}" for k in differ)
+                                        if differ else "")
     return shown
 
 
