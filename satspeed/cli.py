@@ -342,3 +342,26 @@ def compare_verb(csvs: tuple[Path, ...], base: str | None, new: str | None, meas
 
     sys.exit(compare_command(csvs, base, new, measure, alpha, bootstrap, seed, as_json,
                              as_markdown, fail_if_slower))
+
+
+@main.command("report")
+@click.argument("csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="The page to write (default: the CSV's name with .html).")
+def report_verb(csv: Path, output: Path | None, **predict_options: object) -> None:
+    """Write one self-contained HTML page about the runs in CSV.
+
+    The campaign's sessions (machine, versions, command lines, from CSV.meta.json), a sortable
+    summary per instance and solver, and what `satspeed predict` computes with the same
+    options: fits, predictions with intervals, figures (inline SVG). No network needed.
+
+    Exit codes: 0 written, 1 bad input or nothing to predict, 2 bad option.
+    """
+    from satspeed.predict.report_command import report_command
+
+    sys.exit(report_command(csv, output, **predict_options))  # type: ignore[arg-type]
+
+
+# predict's own options (the same objects: the same meaning, defaults and help)
+report_verb.params += [p for p in predict.params if p.name not in ("csv", "as_json", "output",
+                                                                   "plot")]

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
-import platform
 import re
-import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -293,54 +290,3 @@ def _lock(file: io.TextIOBase, path: Path) -> None:
     except OSError as exc:  # a file system without locks
         warnings.warn(f"{path}: cannot lock it ({exc.strerror or exc}): make sure that no "
                       "other satspeed run writes it at the same time", stacklevel=3)
-
-
-def machine_info() -> dict[str, object]:
-    """CPU model, cores and memory of this machine (best effort, Linux first)."""
-    info: dict[str, object] = {"host": platform.node(), "system": platform.platform(),
-                               "cores": os.cpu_count()}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                info["memory_gib"] = round(int(line.split()[1]) / 2**20, 1)
-                break
-    except OSError:
-        info["cpu"] = platform.processor()
-    return info
-
-
-def package_versions() -> dict[str, str]:
-    from importlib import metadata  # 20 ms: not at import (`satspeed --help` loads this module)
-
-    versions = {"python": sys.version.split()[0]}
-    for name in ("satspeed", "numpy", "numba", "scipy", "python-sat", "click", "rich",
-                 "distributed"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def record_session(csv_path: str | Path, argv: list[str]) -> Path:
-    """Append this invocation (machine, versions, command line) to `<csv>.meta.json`."""
-    meta_path = Path(f"{csv_path}.meta.json")
-    meta: dict[str, object] = {"csv": Path(csv_path).name, "csv_format": CSV_FORMAT,
-                               "sessions": []}
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            meta_path.replace(meta_path.with_suffix(".json.bad"))  # keep it, start afresh
-    sessions = meta.setdefault("sessions", [])
-    assert isinstance(sessions, list)
-    sessions.append({"started_at": now_iso(), "command": argv, "csv_format": CSV_FORMAT,
-                     "machine": machine_info(), "versions": package_versions()})
-    tmp = meta_path.with_name(meta_path.name + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    tmp.replace(meta_path)
-    return meta_path

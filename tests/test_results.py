@@ -28,10 +28,10 @@ from satspeed.results import (
     RunKey,
     key_of,
     read_rows,
-    record_session,
     stands,
 )
 from satspeed.run.plan import derive_seed, find_instances, plan_runs
+from satspeed.sidecar import record_session
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ",".join(COLUMNS) + "\n"

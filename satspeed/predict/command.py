@@ -15,8 +15,9 @@ from rich.console import Console
 from satspeed.errors import SatspeedError, os_error, os_reason
 from satspeed.labels import parse_portfolio
 from satspeed.predict.export import figures, json_document, tables
-from satspeed.predict.outcome import predict_csv
+from satspeed.predict.outcome import Outcome, predict_csv
 from satspeed.predict.prediction import PredictOptions, parse_cores
+from satspeed.sidecar import recorded_disturbance
 
 
 def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure: str | None,
@@ -24,24 +25,16 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
                     output: Path | None, plot: Path | None, portfolios: tuple[str, ...] = (),
                     allocate: int | None = None, allocate_objective: str = "mean",
                     par_cutoff: float | None = None) -> int:
-    try:
-        core_counts = parse_cores(cores, max_cores)
-    except ValueError:
-        raise click.BadParameter(f"'{cores}': expected positive integers like 1,2,4",
-                                 param_hint="--cores") from None
-    wanted = [_portfolio_option(text) for text in portfolios]
-    options = PredictOptions(_measure(measure, bool(wanted or allocate)), core_counts, dist,
-                             bootstrap, gof_samples, seed)
+    options, wanted = resolve_options(cores, max_cores, measure, dist, bootstrap, gof_samples,
+                                      seed, portfolios, allocate)
     if output is not None:  # checked now, not after minutes of bootstrap
-        _check_writable(output, output.parent)
+        check_writable(output, output.parent)
     if plot is not None:
-        _check_writable(plot, plot)
-    outcome = predict_csv(csv, options, wanted, allocate, allocate_objective, par_cutoff)
-    for note in outcome.notes:
-        click.echo(f"satspeed: {note}", err=True)
+        check_writable(plot, plot)
+    outcome = compute(csv, options, wanted, allocate, allocate_objective, par_cutoff)
     document = json_document.render(outcome)
     if output is not None:
-        _write_whole(output, document + "\n")
+        write_whole(output, document + "\n")
     if as_json:
         click.echo(document)
         for group, reason in outcome.skipped:
@@ -59,7 +52,35 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
     return 0
 
 
-def _check_writable(target: Path, folder: Path) -> None:
+def resolve_options(cores: str | None, max_cores: int | None, measure: str | None, dist: str,
+                    bootstrap: int, gof_samples: int, seed: int, portfolios: tuple[str, ...],
+                    allocate: int | None) -> tuple[PredictOptions, list[dict[str, int]]]:
+    """The options of a prediction, and the portfolios asked for, from the command line
+    (click's BadParameter, exit 2, for a bad --cores or --portfolio)."""
+    try:
+        core_counts = parse_cores(cores, max_cores)
+    except ValueError:
+        raise click.BadParameter(f"'{cores}': expected positive integers like 1,2,4",
+                                 param_hint="--cores") from None
+    wanted = [_portfolio_option(text) for text in portfolios]
+    options = PredictOptions(_measure(measure, bool(wanted or allocate)), core_counts, dist,
+                             bootstrap, gof_samples, seed)
+    return options, wanted
+
+
+def compute(csv: Path, options: PredictOptions, wanted: list[dict[str, int]],
+            allocate: int | None, objective: str, par_cutoff: float | None) -> Outcome:
+    """The outcome, its notes printed, with a warning for times measured on a disturbed
+    machine (recorded in the meta sidecar; flips are not inflated) among them."""
+    outcome = predict_csv(csv, options, wanted, allocate, objective, par_cutoff)
+    if options.measure != "flips" and (disturbed := recorded_disturbance(csv)) is not None:
+        outcome.notes.append(f"warning: {disturbed}")
+    for note in outcome.notes:
+        click.echo(f"satspeed: {note}", err=True)
+    return outcome
+
+
+def check_writable(target: Path, folder: Path) -> None:
     """Raise a one-line error naming `target` unless files can be made in `folder` (or, if it
     does not exist yet, in the nearest folder above it, where it will be made)."""
     existing = folder
@@ -74,7 +95,7 @@ def _check_writable(target: Path, folder: Path) -> None:
         raise SatspeedError(f"{target}: {os_reason(exc)}") from None
 
 
-def _write_whole(path: Path, text: str) -> None:
+def write_whole(path: Path, text: str) -> None:
     """Write `text` to `path` whole or not at all: a fault (disk full) leaves an older file
     there as it was, and is one line naming `path`."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -27,10 +27,10 @@ from satspeed.results import (
     RunKey,
     key_of,
     read_rows,
-    record_session,
     refuse_if_locked,
     stands,
 )
+from satspeed.run import machine
 from satspeed.run.algorithms import ALGORITHMS
 from satspeed.run.builtin import format_params, make_walk, warm_up
 from satspeed.run.display import CampaignDisplay, InstanceSummary, print_summary, say
@@ -41,6 +41,7 @@ from satspeed.run.formula.cnf import Formula, read_cnf
 from satspeed.run.plan import Run, find_instances, plan_runs, shown
 from satspeed.run.specs import SolverSpec, find_spec, resolve_params
 from satspeed.run.sweep import Sweep, settings
+from satspeed.sidecar import disturbances, end_session, machine_warnings_on, record_session
 
 
 @dataclass(frozen=True)
@@ -203,12 +204,14 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
     display: CampaignDisplay | None = None
     try:  # a stop signal at any stage (reading instances, loading kernels, running) ends the
         # same way: rows written stay, and the same command resumes
-        with _stop_signals():
+        shield = _Shield()
+        with _stop_signals(shield):
             refuse_if_locked(options.output)  # before the instances are read
             planned, names = _plan(options)
-            writer = _open_results(options.output, argv)
-            todo = _to_make(planned, writer.done, options)
             workers = _check_walkers(planned, options)
+            writer = _open_results(options.output, argv,
+                                   None if options.scheduler else workers)
+            todo = _to_make(planned, writer.done, options)
             _warm_kernels(todo)
             display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
             if engine is None:
@@ -216,7 +219,8 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
                                      options.timeout, options.scheduler)
             with display:
                 if todo:
-                    engine.run(todo, _row_sink(writer, display, options.output))
+                    engine.run(todo, _row_sink(writer, display, options.output,
+                                                   shield))
     except KeyboardInterrupt as stop:
         written = display.written if display is not None else 0
         with contextlib.suppress(OSError):  # after a SIGHUP, stderr may be gone
@@ -225,6 +229,8 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
         return 128 + getattr(stop, "signum", signal.SIGINT)
     finally:
         if writer is not None:
+            with contextlib.suppress(OSError):  # a full disk, or stderr gone after a SIGHUP
+                _end_session(options.output)  # while the lock keeps the sidecar ours
             with contextlib.suppress(OSError):  # all was flushed, or the fault was reported
                 writer.close()
     if not options.quiet:
@@ -232,37 +238,76 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
     return 0
 
 
-def _open_results(output: Path, argv: list[str]) -> ResultsWriter:
-    """The CSV's writer, with this invocation recorded in its sidecar; a fault (read-only
-    folder, disk full) is one line naming the file."""
+def _open_results(output: Path, argv: list[str], workers: int | None) -> ResultsWriter:
+    """The CSV's writer, with this invocation recorded in its sidecar (with the machine's
+    load: a warning when it competes with the `workers`); a fault (read-only folder, disk
+    full) is one line naming the file."""
     try:
         writer = ResultsWriter(output)
     except OSError as exc:
         raise os_error(exc, output) from None
     try:
-        record_session(output, argv)
+        conditions = machine.conditions(workers)
+        record_session(output, argv, conditions)
     except OSError as exc:
         with contextlib.suppress(OSError):
             writer.close()
         raise os_error(exc, f"{output}.meta.json") from None
+    _warn_disturbances(conditions)
     return writer
 
 
-def _row_sink(writer: ResultsWriter, display: CampaignDisplay, output: Path
-              ) -> Callable[[Row], None]:
-    """What the engine hands each row to: the CSV, then the display. A fault writing the CSV
-    stops the campaign with one line (the rows written before it stay: the same command
-    resumes)."""
+def _end_session(output: Path) -> None:
+    """Record the load at the end in this invocation's session, with a warning when other
+    processes competed with the campaign's workers."""
+    session = end_session(output, machine.snapshot())
+    if session is not None:
+        _warn_disturbances({"workers": session.get("workers"),
+                            "logical_cores": session.get("logical_cores"),
+                            "end": session.get("end")})
+
+
+def _warn_disturbances(session: dict[str, object]) -> None:
+    if machine_warnings_on():
+        for line in disturbances(session):
+            warnings.warn(line, stacklevel=2)
+
+
+def _row_sink(writer: ResultsWriter, display: CampaignDisplay, output: Path,
+              shield: _Shield) -> Callable[[Row], None]:
+    """What the engine hands each row to: the CSV, then the display, as one step that a stop
+    signal does not split (so the count said on stopping is the rows in the file). A fault
+    writing the CSV stops the campaign with one line (the rows written before it stay: the
+    same command resumes)."""
 
     def on_row(row: Row) -> None:
-        try:
-            writer.write(row)
-        except OSError as exc:
-            raise os_error(exc, output, f" ({display.written} runs written; run the same "
-                           "command again to resume)") from None
-        display.update(row)
+        with shield:
+            try:
+                writer.write(row)
+            except OSError as exc:
+                raise os_error(exc, output, f" ({display.written} runs written; run the same "
+                               "command again to resume)") from None
+            display.update(row)
 
     return on_row
+
+
+class _Shield:
+    """A step that a stop signal must not split: the signal's exception is held, and raised
+    when the step is done."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending: BaseException | None = None
+
+    def __enter__(self) -> None:
+        self.holding = True
+
+    def __exit__(self, *exc: object) -> None:
+        self.holding = False
+        pending, self.pending = self.pending, None
+        if pending is not None and exc[0] is None:
+            raise pending
 
 
 class Stopped(KeyboardInterrupt):
@@ -274,7 +319,7 @@ class Stopped(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def _stop_signals() -> Iterator[None]:
+def _stop_signals(shield: _Shield) -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP stop the campaign alike: the first raises KeyboardInterrupt
     (Stopped for the other two) in the main thread; any later one is ignored while it stops,
     so that the shutdown of the workers runs to its end. A signal ignored when satspeed
@@ -288,7 +333,11 @@ def _stop_signals() -> Iterator[None]:
         nonlocal stopping
         if not stopping:
             stopping = True
-            raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+            error = KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum)
+            if shield.holding:  # raised when the row is written and counted
+                shield.pending = error
+                return
+            raise error
 
     previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     previous = {number: handler for number, handler in previous.items()

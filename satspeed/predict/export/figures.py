@@ -4,6 +4,7 @@ observed, raced); per instance and for the set, the core allocation profile."""
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from collections import Counter
@@ -24,6 +25,34 @@ def write(outcome: Outcome, directory: Path) -> list[Path]:
     if outcome.allocation is not None:
         written += write_allocation_plots(outcome.allocation, directory, outcome.measure)
     return written
+
+
+def group_svgs(p: Prediction, measure: str, salt: str) -> tuple[str, str]:
+    """The group's RTD and speedup figures as SVG text (for an HTML page, not files); `salt`
+    keeps the ids inside each figure distinct from other figures' on the same page."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    svgs = []
+    for name, fig in (("rtd", _rtd_figure(plt, p, measure)), ("speedup", _speedup_figure(plt, p))):
+        svgs.append(svg_text(fig, f"{salt}.{name}"))
+        plt.close(fig)
+    return svgs[0], svgs[1]
+
+
+def svg_text(fig, salt: str) -> str:
+    """`fig` as one `<svg>` element: no XML prologue, no metadata; text drawn as paths (no
+    font needed); ids derived from `salt`."""
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight",
+                    metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
 
 
 NAME_PART = 64  # the most characters one CSV field gives to a figure's file name
