@@ -36,6 +36,6 @@ class CrashyPool(LocalPool):
         self.deadly = frozenset(deadly)
         self.started = 0
 
-    def _start(self) -> _Slot:
+    def _start(self, slots: list[_Slot]) -> None:
         self.started += 1
-        return self._spawn(crashy_main, self.deadly)
+        self._spawn(slots, crashy_main, self.deadly)

@@ -491,3 +491,26 @@ def test_a_run_that_kills_its_worker_gets_an_error_row() -> None:
     assert errors[0]["flips"] == 0
     assert {r["status"] for r in rows if r["seed"] != deadly} == {"sat"}
     assert pool.started == 4  # 2 workers, killed twice by the same run: 2 replacements
+
+
+def test_a_worker_started_as_a_stop_signal_comes_is_shut_down_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that arrives while a worker is being started is held until it has started,
+    and the worker is in the pool's list by then, so the shutdown stops it (one left out
+    outlived the parent and died of its semaphores with a traceback)."""
+    from satspeed.run.engines.local import LocalPool
+
+    pool = LocalPool(1, None, None)
+    real_start = pool._ctx.Process.start
+
+    def start_under_ctrl_c(process) -> None:  # type: ignore[no-untyped-def]
+        signal.raise_signal(signal.SIGINT)  # held: raised when the worker has started
+        real_start(process)
+
+    monkeypatch.setattr(pool._ctx.Process, "start", start_under_ctrl_c)
+    slots: list = []
+    with pytest.raises(KeyboardInterrupt):
+        pool._start(slots)
+    assert len(slots) == 1 and slots[0].process.pid is not None
+    pool._shutdown(slots)
+    assert not slots[0].process.is_alive()

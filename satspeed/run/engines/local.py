@@ -237,10 +237,14 @@ class LocalPool:
         self._board = RaceBoard.create(self._ctx, workers)
         self._seconds: dict[str, float] = {}  # mean wall seconds per run, per instance
 
-    def _start(self) -> _Slot:
-        return self._spawn(_worker_main)
+    def _start(self, slots: list[_Slot]) -> None:
+        """Start a worker, into `slots`."""
+        self._spawn(slots, _worker_main)
 
-    def _spawn(self, target: Callable[..., None], *extra: object) -> _Slot:
+    def _spawn(self, slots: list[_Slot], target: Callable[..., None], *extra: object) -> None:
+        """Start a worker process running `target`, and add it to `slots` before a stop
+        signal held meanwhile is raised (so that the shutdown that follows stops it too: one
+        left out would die of its pool's semaphores, gone with the parent, with a traceback)."""
         parent_end, child_end = self._ctx.Pipe()
         process = self._ctx.Process(
             target=target, daemon=True,
@@ -248,9 +252,9 @@ class LocalPool:
         try:
             with _stop_signals_held():
                 process.start()
+                slots.append(_Slot(process, parent_end))
         finally:
             child_end.close()
-        return _Slot(process, parent_end)
 
     def _batch_size(self, instance: str) -> int:
         seconds = self._seconds.get(instance)
@@ -271,7 +275,7 @@ class LocalPool:
         code = slot.process.exitcode
         slot.conn.close()
         slots.remove(slot)
-        slots.append(self._start())
+        self._start(slots)
         return f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
 
     @staticmethod
@@ -307,7 +311,7 @@ class _Campaign:
     def run(self) -> None:
         try:
             for _ in range(min(self.pool.workers, sum(r.walkers for r in self.todo))):
-                self.slots.append(self.pool._start())
+                self.pool._start(self.slots)
             self.schedule()
             while any(slot.active for slot in self.slots):
                 busy = [s for s in self.slots if s.active]
