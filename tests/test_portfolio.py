@@ -386,8 +386,14 @@ def test_portfolio_json(document: dict, campaign: Path) -> None:
     raced = items[A]["configurations"][0]
     times = [float(r["cpu_s"]) / 4 for r in mixed_race_rows()]  # per walker
     assert raced["race_runs"] == 12 and raced["race_time"] == pytest.approx(np.mean(times))
+    # sparrow's runs time out at 5 s: like is compared with like, restricted to tau = 5 s
+    assert items[A]["restricted_to"] == 5.0
+    base = np.mean(np.minimum(groups[A, "probsat"].values, 5.0))  # probsat: the baseline
+    assert raced["race_restricted_speedup"] == pytest.approx(
+        base / np.mean(np.minimum(times, 5.0)))
     assert raced["relative_error"] == pytest.approx(
-        (raced["predicted_speedup"] - raced["race_speedup"]) / raced["race_speedup"])
+        (raced["predicted_restricted_speedup"] - raced["race_restricted_speedup"])
+        / raced["race_restricted_speedup"])
     assert items[B]["configurations"][0]["race_runs"] == 0
 
 

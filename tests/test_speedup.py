@@ -274,6 +274,21 @@ def test_mixed_bound_flag_against_enumeration() -> None:
         assert bound == expected, (ka, kb)
 
 
+def test_mixed_restricted_estimate_against_enumeration() -> None:
+    """E[min(Z, tau)] of 2 + 1 walkers drawn from two members with censored runs: the mean over
+    every draw of min(values, tau), tau the smallest censored value of either."""
+    a = Sample(np.array([5.0, 2.5, 9.0, 4.0]), np.array([False, True, False, False]))
+    b = Sample(np.array([3.0, 1.0, 6.0]), np.array([False, False, True]))
+    tau = restriction(a, b)
+    assert tau == 2.5
+    draws = [min(min(np.minimum(a.values[list(da)], tau)), min(np.minimum(b.values[list(db)],
+                                                                          tau)))
+             for da in itertools.combinations(range(4), 2)
+             for db in itertools.combinations(range(3), 1)]
+    value, bound = observed_mixed_min([a, b], [2, 1], limit=tau)
+    assert value == pytest.approx(np.mean(draws), rel=1e-12) and not bound
+
+
 @pytest.mark.parametrize("runs", [1, 2, 5, 17, 60])
 def test_order_statistic_weights_are_the_exact_binomial_ratios(runs: int) -> None:
     for n in range(1, runs + 1):
