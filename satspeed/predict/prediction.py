@@ -103,7 +103,9 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
     else:
         low = high = np.full(len(cores), np.nan)
     with_one = np.concatenate([[1], options.cores])
-    observed, bound = observed_expected_min(sample, with_one)
+    observed, _ = observed_expected_min(sample, with_one)
+    inexact = bool(sample.censored.any())  # a timeout counts at its cutoff in E[Y], so in
+    # every plain observed speedup (whether or not it can be the minimum of n runs)
     races = [group.races.get(n, []) for n in options.cores]
     tau = restriction(sample, races=[r for race in races for r in race])
     restricted = _restricted_speedups(chosen, sample, with_one, races, tau)
@@ -112,7 +114,7 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
         race_mean = float(np.mean([v for v, _ in races[j]])) if races[j] else np.nan
         rows.append(CoreRow(
             n, float(times[j]), float(speedup[j]), float(low[j]), float(high[j]),
-            float(observed[0] / observed[j + 1]), bool(bound[0] or bound[j + 1]),
+            float(observed[0] / observed[j + 1]), inexact,
             float(observed[0] / race_mean), len(races[j]),
             sum(timed_out for _, timed_out in races[j]), n > len(sample.values),
             *(float(column[j]) for column in restricted)))
