@@ -1,5 +1,5 @@
 """Names written into the CSV's `solver` and `params` columns, shared by both halves: solver
-names (as in solver specs) and mixed-portfolio labels.
+names (as in solver specs), parameters (`key=value,...`) and mixed-portfolio labels.
 
 A portfolio is written `probsat*8+sparrow*8` (names sorted, zero counts left out), its
 parameters `probsat:<params>;sparrow:<params>` in the same order: the `solver` and `params` of
@@ -61,3 +61,24 @@ def parse_label(text: str) -> dict[str, int] | None:
 def portfolio_params(params: Mapping[str, str]) -> str:
     """{'sparrow': 'ps=0.4', 'probsat': 'cb=2.06'} -> 'probsat:cb=2.06;sparrow:ps=0.4'."""
     return ";".join(f"{name}:{params[name]}" for name in sorted(params))
+
+
+def format_params(params: dict[str, object]) -> str:
+    """Canonical one-string form, e.g. 'caching=0,cb=2.06,eps=0.9,fct=poly'."""
+
+    def text(value: object) -> str:
+        if isinstance(value, bool):
+            return str(int(value))
+        return repr(value) if isinstance(value, float) else str(value)
+
+    return ",".join(f"{key}={text(params[key])}" for key in sorted(params))
+
+
+def parse_params(text: str) -> dict[str, str]:
+    """A `params` column (format_params' form) as key -> value text; a part without '='
+    (free text given to `satspeed import --params`) is a key of its own with the value ''."""
+    pairs = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        pairs[key.strip()] = value.strip()
+    return pairs

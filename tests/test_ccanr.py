@@ -11,8 +11,9 @@ import pytest
 from naive_ccanr import NaiveCCAnr, naive_ccanr
 
 from satspeed.errors import SatspeedError
+from satspeed.labels import format_params
 from satspeed.run.algorithms.ccanr import CcanrWalk, ccanr_params
-from satspeed.run.builtin import format_params, make_walk, run_once
+from satspeed.run.builtin import make_walk, run_once
 from satspeed.run.formula.cnf import Formula, parse_cnf, read_cnf
 from satspeed.run.kernels.ccanr import AVE_WEIGHT, DELTA_WEIGHT, NUM_GOOD, NUM_UVAR, build_neighbors
 from satspeed.run.kernels.walk import NUM_FALSE

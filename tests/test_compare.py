@@ -301,3 +301,16 @@ def test_result_does_not_depend_on_row_order(tmp_path: Path) -> None:
     one = compare_json(write_csv(tmp_path / "a.csv", rows), *ONE_CSV)
     two = compare_json(write_csv(tmp_path / "b.csv", shuffled), *ONE_CSV)
     assert one["instances"] == two["instances"] and one["summary"] == two["summary"]
+
+
+def test_a_selector_reads_free_text_params_of_imported_runs() -> None:
+    """`satspeed import --params` takes free text: a selector with parameters passes over such
+    a group instead of failing on a part without '='."""
+    from satspeed.predict.compare import parse_selector
+    from satspeed.predict.groups import Group
+
+    selector = parse_selector("ubcsat:cb=2.0")
+    assert not selector.matches(Group("x.cnf", "a" * 64, "ubcsat", "fast build, run 2"))
+    assert selector.matches(Group("x.cnf", "a" * 64, "ubcsat", "cb=2.0,eps=1"))
+    with pytest.raises(ValueError, match="expected key=value"):
+        parse_selector("ubcsat:cb")

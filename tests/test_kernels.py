@@ -13,9 +13,10 @@ import pytest
 from naive import NaiveWalk, is_model, naive_walk
 
 from satspeed.errors import SatspeedError
+from satspeed.labels import format_params
 from satspeed.run.algorithms.base import Walk
 from satspeed.run.algorithms.breaks import probsat_params, walksat_params
-from satspeed.run.builtin import format_params, make_walk, run_once
+from satspeed.run.builtin import make_walk, run_once
 from satspeed.run.formula.cnf import Formula, parse_cnf, read_cnf
 from satspeed.run.kernels.rng import below, next_u64, seed_state, uniform
 from satspeed.run.kernels.walk import FLIPS, NUM_FALSE

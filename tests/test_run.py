@@ -24,9 +24,10 @@ import pytest
 from crashy_worker import CrashyPool
 
 from satspeed import __version__
+from satspeed.labels import format_params
 from satspeed.results import COLUMNS, read_rows
 from satspeed.run.algorithms import ALGORITHMS
-from satspeed.run.builtin import format_params, make_walk, run_once
+from satspeed.run.builtin import make_walk, run_once
 from satspeed.run.formula.cnf import read_cnf
 from satspeed.run.plan import derive_seed, plan_runs
 

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from satspeed.errors import SatspeedError
+from satspeed.labels import parse_params
 from satspeed.predict.groups import Group
 from satspeed.predict.observed import restriction
 from satspeed.predict.sample import Sample
@@ -57,18 +58,11 @@ def parse_selector(text: str) -> Selector:
     solver, _, params = text.partition(":")
     if not solver.strip() or (":" in text and not params.strip()):
         raise ValueError(f"expected SOLVER or SOLVER:key=value,..., not {text!r}")
-    return Selector(solver.strip(), parse_params(params) if params.strip() else None)
-
-
-def parse_params(text: str) -> dict[str, str]:
-    """`key=value,...` (the CSV's `params`) as a dict; ValueError on a part without `=`."""
-    pairs = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
+    for part in filter(None, (p.strip() for p in params.split(","))):
+        key, equals, _ = part.partition("=")
+        if not equals or not key.strip():
             raise ValueError(f"expected key=value, not {part!r}")
-        pairs[key.strip()] = value.strip()
-    return pairs
+    return Selector(solver.strip(), parse_params(params) if params.strip() else None)
 
 
 def _same_value(a: str, b: str) -> bool:

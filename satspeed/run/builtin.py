@@ -26,17 +26,6 @@ CHUNK_FLIPS = 1 << 16  # flips per kernel call between cutoff checks
 cpu_clock = time.thread_time
 
 
-def format_params(params: dict[str, object]) -> str:
-    """Canonical one-string form, e.g. 'caching=0,cb=2.06,eps=0.9,fct=poly'."""
-
-    def text(value: object) -> str:
-        if isinstance(value, bool):
-            return str(int(value))
-        return repr(value) if isinstance(value, float) else str(value)
-
-    return ",".join(f"{key}={text(params[key])}" for key in sorted(params))
-
-
 def make_walk(formula: Formula, solver: str | SolverSpec, **given: object) -> Walk:
     """A Walk of a built-in kernel (by name or spec), its parameters resolved for `formula`
     (the spec's parameters, overridden by `given`)."""

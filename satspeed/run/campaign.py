@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from satspeed.errors import InputError, SatspeedError, os_error
-from satspeed.labels import portfolio_label, portfolio_params
+from satspeed.labels import format_params, parse_params, portfolio_label, portfolio_params
 from satspeed.results import (
     ResultsWriter,
     Row,
@@ -32,7 +32,7 @@ from satspeed.results import (
 )
 from satspeed.run import machine
 from satspeed.run.algorithms import ALGORITHMS
-from satspeed.run.builtin import format_params, make_walk, warm_up
+from satspeed.run.builtin import make_walk, warm_up
 from satspeed.run.display import CampaignDisplay, InstanceSummary, print_summary, say
 from satspeed.run.engines import make_engine
 from satspeed.run.engines.base import Engine
@@ -386,15 +386,12 @@ def _settings(groups: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], s
     """For each (instance sha256, solver, params): ' key=value,...' of the parameters in which
     the solver's settings on that instance differ ('' for one setting: defaults that depend
     on the instance, like probSAT's, differ only between instances)."""
-    def items(params: str) -> dict[str, str]:
-        return dict(item.partition("=")[::2] for item in params.split(",") if item)
-
     found: dict[tuple[str, str], list[dict[str, str]]] = {}
     for sha, solver, params in groups:
-        found.setdefault((sha, solver), []).append(items(params))
+        found.setdefault((sha, solver), []).append(parse_params(params))
     shown = {}
     for sha, solver, params in groups:
-        mine = items(params)
+        mine = parse_params(params)
         differ = [k for k in mine if len({p.get(k) for p in found[(sha, solver)]}) > 1]
         shown[(sha, solver, params)] = (" " + ",".join(f"{k}={mine[k]}" for k in differ)
                                         if differ else "")

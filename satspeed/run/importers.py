@@ -25,8 +25,8 @@ from pathlib import Path
 
 from satspeed import __version__
 from satspeed.errors import InputError, os_error
+from satspeed.labels import format_params
 from satspeed.results import ResultsWriter, Row, key_of, make_row, now_iso
-from satspeed.run.builtin import format_params
 from satspeed.run.display import say
 from satspeed.run.formula.cnf import read_cnf
 from satspeed.sidecar import record_session

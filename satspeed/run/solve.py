@@ -9,7 +9,8 @@ import click
 import numpy as np
 
 from satspeed import __version__
-from satspeed.run.builtin import format_params, make_walk, run_once, warm_up
+from satspeed.labels import format_params
+from satspeed.run.builtin import make_walk, run_once, warm_up
 from satspeed.run.formula.cnf import read_cnf
 
 EXIT_SAT, EXIT_UNKNOWN = 10, 0
