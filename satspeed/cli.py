@@ -10,8 +10,8 @@ import click
 
 from satspeed import __version__
 from satspeed.errors import SatspeedError
+from satspeed.labels import MEASURES
 from satspeed.predict.models import MODELS
-from satspeed.results import MEASURES
 from satspeed.run.engines import ENGINES
 
 
@@ -129,6 +129,8 @@ def _sweep(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 def _check_sweep(solvers: tuple[str, ...], sweep: tuple[tuple[str, tuple[str, ...]], ...]
                  ) -> None:
     """Every solver must have every --param parameter, and take its values (else exit 2)."""
+    if not sweep:
+        return
     from satspeed.run.specs import find_spec
     from satspeed.run.sweep import settings
 

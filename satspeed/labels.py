@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from satspeed.errors import SatspeedError
 
+MEASURES = ("flips", "cpu_s", "wall_s")  # the CSV columns a runtime is measured in
 SOLVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # a solver's name: a spec's `name`
 _MEMBER = re.compile(rf"({SOLVER_NAME.pattern})\*([1-9][0-9]*)")
 

@@ -33,7 +33,6 @@ COLUMNS = (
 # only (README, "The results CSV", lists what each version changed).
 CSV_FORMAT = 1
 STATUSES = ("sat", "timeout", "error")
-MEASURES = ("flips", "cpu_s", "wall_s")  # the columns a runtime is measured in
 INT_COLUMNS = ("walkers", "seed", "flips")
 FLOAT_COLUMNS = ("cpu_s", "wall_s")
 CUTOFF_COLUMNS = {"cutoff_flips": "an integer", "cutoff_s": "a number"}  # empty: no cutoff
@@ -119,7 +118,11 @@ def read_rows(path: str | Path) -> Rows:
     Raises InputError when the file is missing or its header is not the satspeed header.
     """
     p = Path(path)
-    lines = _read_lines(p)
+    return _rows_of(p, _read_lines(p))
+
+
+def _rows_of(p: Path, lines: list[str]) -> Rows:
+    """read_rows on the file's lines, read already."""
     header = next(csv.reader([lines[0]]))
     if tuple(header[: len(COLUMNS)]) != COLUMNS[: len(header)] or len(header) < 15:
         raise InputError(str(p), "not a satspeed results CSV: the header should start with "
@@ -221,19 +224,18 @@ class ResultsWriter:
 
     def _resume(self) -> None:
         """Read the rows already there into `done`; end a partial last line a kill left."""
+        lines = _read_lines(self.path)  # once: the rows, the header and the last line
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            self.done = {key_of(row): row for _, row in read_rows(self.path)}
+            self.done = {key_of(row): row for _, row in _rows_of(self.path, lines)}
         skipped = [str(w.message) for w in caught]
-        text = self.path.read_text(encoding="utf-8-sig")  # valid: read_rows checked it
-        self.columns = tuple(next(csv.reader([text.split("\n", 1)[0]])))
-        if not text.endswith("\n"):  # end the partial line a kill left, without touching it
-            start = text.rfind("\n") + 1
-            row = _row_problem(text[start:] + "\n", list(self.columns))
+        self.columns = tuple(next(csv.reader([lines[0]])))
+        if not lines[-1].endswith("\n"):  # end the partial line a kill left, untouched
+            row = _row_problem(lines[-1] + "\n", list(self.columns))
             if isinstance(row, dict):  # it lacked only its newline (or the end of its last
                 # field): ended, it is a whole row, so that run must not be made again
                 self.done[key_of(row)] = row
-                number = text.count("\n", 0, start) + 1
+                number = len(lines)
                 skipped = [m for m in skipped if f":{number}: " not in m]
                 skipped.append(f"{self.path}:{number}: partial last line kept: it holds a "
                                "whole row (only its end of line was lost)")

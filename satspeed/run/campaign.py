@@ -25,8 +25,6 @@ from satspeed.results import (
     ResultsWriter,
     Row,
     RunKey,
-    key_of,
-    read_rows,
     refuse_if_locked,
     stands,
 )
@@ -35,9 +33,8 @@ from satspeed.run.algorithms import ALGORITHMS
 from satspeed.run.builtin import make_walk, warm_up
 from satspeed.run.display import CampaignDisplay, InstanceSummary, print_summary, say
 from satspeed.run.engines import make_engine
-from satspeed.run.engines.base import Engine
-from satspeed.run.engines.local import STOP_SIGNALS
-from satspeed.run.formula.cnf import Formula, read_cnf
+from satspeed.run.engines.base import STOP_SIGNALS, Engine
+from satspeed.run.formula.cnf import Formula, read_cnf, tiny_formula
 from satspeed.run.plan import Run, find_instances, plan_runs, shown
 from satspeed.run.specs import SolverSpec, find_spec, resolve_params
 from satspeed.run.sweep import Sweep, settings
@@ -135,9 +132,8 @@ def _proven_unsat(formula, seconds: float) -> bool:
 
 def _warm_kernels(runs: list[Run]) -> None:
     """Compile (or load) the kernels once in this process, so that workers only load them."""
-    from satspeed.run.formula.cnf import parse_cnf
 
-    tiny = parse_cnf(b"p cnf 4 3\n1 2 3 0\n-1 2 4 0\n1 -2 -3 4 0\n")
+    tiny = tiny_formula()
     kernels = {spec.kernel for run in runs for spec in run.specs if spec.kernel}
     for kernel in sorted(kernels):
         for given in ALGORITHMS[kernel].variants:
@@ -166,7 +162,7 @@ def _to_make(planned: list[Run], done: dict[RunKey, dict[str, str]],
     todo: list[Run] = []
     stale: dict[str, int] = {}  # the cutoffs of the rows re-made, as options, and how many
     for run in planned:
-        row = done.get(RunKey(run.sha256, run.solver, run.params, run.walkers, run.seed))
+        row = done.get(run.key)
         if row is not None and stands(row, options.max_flips, options.timeout):
             continue
         todo.append(run)
@@ -234,7 +230,7 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
             with contextlib.suppress(OSError):  # all was flushed, or the fault was reported
                 writer.close()
     if not options.quiet:
-        print_summary(summarise(options.output, planned, names))
+        print_summary(summarise(writer.done, planned, names))  # type: ignore[union-attr]
     return 0
 
 
@@ -351,20 +347,17 @@ def _stop_signals(shield: _Shield) -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def summarise(output: Path, planned: list[Run], names: dict[str, str]
+def summarise(done: dict[RunKey, dict[str, str]], planned: list[Run], names: dict[str, str]
               ) -> list[InstanceSummary]:
     """Per instance, solver, setting and walkers: runs, solved, median flips and seconds,
-    flip rate. A solver run with several settings (a --param sweep) names each by the
+    flip rate, from the last row of each planned run (`done`: the writer's, so the CSV is not
+    read again). A solver run with several settings (a --param sweep) names each by the
     parameters that differ between them."""
-    keys = {RunKey(r.sha256, r.solver, r.params, r.walkers, r.seed) for r in planned}
     groups: dict[tuple[str, str, str, int], list[dict[str, str]]] = {
         (r.sha256, r.solver, r.params, r.walkers): [] for r in planned}
-    with warnings.catch_warnings():  # bad lines were reported when the campaign started
-        warnings.simplefilter("ignore")
-        for _, row in read_rows(output):
-            if key_of(row) in keys:
-                groups[(row["instance_sha256"], row["solver"], row["params"],
-                        int(row["walkers"]))].append(row)
+    for r in planned:
+        if (row := done.get(r.key)) is not None:
+            groups[(r.sha256, r.solver, r.params, r.walkers)].append(row)
     settings = _settings({(sha, solver, params) for sha, solver, params, _ in groups})
     summaries = []
     for (sha, solver, params, walkers), group in groups.items():

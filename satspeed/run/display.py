@@ -198,6 +198,7 @@ class CampaignDisplay:
             completed=len(planned) - len(todo), stats="")
         self._tasks: dict[str, TaskID] = {}
         self._per: dict[str, Counter[str]] = {}
+        self._left = Counter({sha: left[sha] for sha in shown})  # rich's .tasks copies them all
         for sha in shown:
             self._tasks[sha] = self._progress.add_task(
                 shorten(names[sha], name_width), total=total[sha],
@@ -225,9 +226,9 @@ class CampaignDisplay:
         self._per[sha][status] += 1
         self._progress.update(self._overall, advance=1, stats=_stats(self.counts))
         task = self._tasks[sha]
-        self._progress.update(task, advance=1, stats=_stats(self._per[sha]))
-        if self._progress.tasks[task].finished:
-            self._progress.update(task, visible=False)
+        self._left[sha] -= 1
+        self._progress.update(task, advance=1, stats=_stats(self._per[sha]),
+                              visible=self._left[sha] > 0)
 
 
 def _stats(counts: Counter[str]) -> str:

@@ -31,7 +31,6 @@ from satspeed.run.display import say
 from satspeed.run.formula.cnf import read_cnf
 from satspeed.sidecar import record_session
 
-FORMATS = ("ubcsat", "times")
 UBCSAT_COLUMNS = ("run", "found", "best", "beststep", "steps")  # its "default" composite
 UBCSAT_MAX = 2**32 - 1  # `-cutoff max`: UBCSAT's largest UINT32, i.e. no flip cutoff
 SOLVED = {"1": True, "true": True, "sat": True, "solved": True,
@@ -190,7 +189,7 @@ def _number(text: str) -> float | None:
 @dataclass(frozen=True)
 class ImportOptions:
     files: tuple[Path, ...]
-    source: str  # one of FORMATS
+    source: str  # "ubcsat" or "times"
     output: Path
     instance: Path
     solver: str = "ubcsat"
@@ -246,7 +245,7 @@ def import_runs(options: ImportOptions, argv: list[str]) -> int:
         with ResultsWriter(options.output) as writer:
             record_session(options.output, argv)
             for row in rows:
-                if key_of({c: str(v) for c, v in row.items()}) in writer.done:
+                if key_of(row) in writer.done:
                     continue
                 writer.write(row)
                 written += 1

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from satspeed.errors import SatspeedError, os_reason
+from satspeed.results import RunKey
 from satspeed.run.formula.cnf import is_cnf_path
 from satspeed.run.specs import SolverSpec, find_spec
 
@@ -34,6 +35,11 @@ class Run:
     seed: int
     walkers: int = 1
     specs: tuple[SolverSpec, ...] = ()
+
+    @property
+    def key(self) -> RunKey:
+        """What identifies it in the CSV (resume, the last row of each run)."""
+        return RunKey(self.sha256, self.solver, self.params, self.walkers, self.seed)
 
     def walker_seed(self, walker: int) -> int:
         """Walker `walker`'s seed: the run's own seed for a sequential run."""

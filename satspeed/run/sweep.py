@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from functools import cache
 
 from satspeed.errors import SatspeedError
-from satspeed.run.formula.cnf import Formula, parse_cnf
-from satspeed.run.specs import SolverSpec
+from satspeed.run.formula.cnf import tiny_formula
+from satspeed.run.specs import SolverSpec, resolve_params
 
 Sweep = tuple[tuple[str, tuple[str, ...]], ...]  # (name, values as given) per --param
 
@@ -26,19 +25,10 @@ def parse_param(text: str) -> tuple[str, tuple[str, ...]]:
     return name, items
 
 
-@cache
-def _tiny() -> Formula:
-    """A 3-SAT formula to resolve a kernel's parameter names and types on."""
-    return parse_cnf(b"p cnf 4 3\n1 2 3 0\n-1 2 4 0\n1 -2 -3 4 0\n")
-
-
 def defaults(spec: SolverSpec) -> dict[str, object]:
-    """The parameters `spec` has, with a value of each (to take the type from)."""
-    if spec.kernel is None:
-        return spec.given  # an external command's extra placeholders
-    from satspeed.run.algorithms import ALGORITHMS
-
-    return ALGORITHMS[spec.kernel].params(_tiny(), **spec.given)
+    """The parameters `spec` has, with a value of each (to take the type from): an external
+    command's extra placeholders, or a kernel's parameters resolved on a tiny formula."""
+    return resolve_params(spec, tiny_formula())
 
 
 def _typed(name: str, text: str, like: object) -> object:

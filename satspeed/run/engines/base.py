@@ -3,6 +3,7 @@ Dask cluster, a test's fake) and hands back each run's CSV row as soon as it end
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from typing import Protocol
 
@@ -10,6 +11,9 @@ from satspeed.results import Row
 from satspeed.run.plan import Run
 
 OnRow = Callable[[Row], None]
+# What stops a campaign cleanly, as Ctrl-C does (the campaign's handlers, the workers' masks)
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
 
 
 class Engine(Protocol):

@@ -34,7 +34,7 @@ from typing import Any
 
 from satspeed.results import Row
 from satspeed.run.builtin import RunResult
-from satspeed.run.engines.base import OnRow
+from satspeed.run.engines.base import STOP_SIGNALS, OnRow
 from satspeed.run.plan import Run
 from satspeed.run.worker import WalkerResult, Worker, error_row, race_result, result_row
 
@@ -155,8 +155,6 @@ def _send(conn: Connection, message: object) -> bool:
     return True
 
 
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
-                     if hasattr(signal, name))
 
 
 def _start_tracker() -> None:

@@ -16,6 +16,7 @@ import lzma
 import warnings
 import zlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -337,3 +338,10 @@ def is_cnf_path(path: Path) -> bool:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
     return name.endswith(CNF_SUFFIXES)
+
+
+@cache
+def tiny_formula() -> Formula:
+    """A 3-SAT formula of 4 variables: to compile kernels and resolve a kernel's parameters on
+    before any instance is read."""
+    return parse_cnf(b"p cnf 4 3\n1 2 3 0\n-1 2 4 0\n1 -2 -3 4 0\n")
