@@ -142,11 +142,14 @@ def _load_of(snapshot: object) -> float | None:
     return None
 
 
-def recorded_disturbance(csv_path: str | Path) -> str | None:
-    """One line on the campaigns of `<csv>.meta.json` that ran on a disturbed machine, or
-    None (none did, the sidecar is missing or broken, or warnings are off)."""
+def recorded_disturbance(csv_path: str | Path, measure: str = "cpu_s") -> str | None:
+    """One line on the campaigns of `<csv>.meta.json` that ran on a disturbed machine, for
+    times in `measure`, or None (flips, which a busy machine does not inflate; no campaign
+    was disturbed; the sidecar is missing or broken; or warnings are off)."""
+    if measure == "flips" or not machine_warnings_on():
+        return None
     meta = _read_meta(Path(f"{csv_path}.meta.json"))
-    if meta is None or not machine_warnings_on():
+    if meta is None:
         return None
     found = [(s, disturbances(s)) for s in meta["sessions"]]
     found = [(s, lines) for s, lines in found if lines]

@@ -73,7 +73,7 @@ def compute(csv: Path, options: PredictOptions, wanted: list[dict[str, int]],
     """The outcome, its notes printed, with a warning for times measured on a disturbed
     machine (recorded in the meta sidecar; flips are not inflated) among them."""
     outcome = predict_csv(csv, options, wanted, allocate, objective, par_cutoff)
-    if options.measure != "flips" and (disturbed := recorded_disturbance(csv)) is not None:
+    if (disturbed := recorded_disturbance(csv, options.measure)) is not None:
         outcome.notes.append(f"warning: {disturbed}")
     for note in outcome.notes:
         click.echo(f"satspeed: {note}", err=True)

@@ -23,7 +23,7 @@ from scipy import stats
 from satspeed.errors import SatspeedError
 from satspeed.labels import parse_params
 from satspeed.predict.groups import Group
-from satspeed.predict.observed import restriction
+from satspeed.predict.observed import restriction, run_order
 from satspeed.predict.sample import Sample
 
 CORRECTION = "benjamini-hochberg"
@@ -188,7 +188,7 @@ def _resample(sample: Sample, rng: np.random.Generator, times: int
 
 def _canonical(sample: Sample) -> Sample:
     """The runs sorted (by value, solved first), so that resamples do not depend on row order."""
-    order = np.lexsort((sample.censored, sample.values))
+    order = run_order(sample)
     return Sample(sample.values[order], sample.censored[order])
 
 

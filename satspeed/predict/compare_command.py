@@ -49,9 +49,8 @@ def compare_command(csvs: tuple[Path, ...], base: str | None, new: str | None, m
     read = {p: read_groups(p, measure, notes) for p in dict.fromkeys(paths)}
     for note in notes:
         click.echo(f"satspeed: {note}", err=True)
-    if measure != "flips":  # flips are not inflated by a disturbed machine
-        for disturbed in filter(None, map(recorded_disturbance, read)):
-            click.echo(f"satspeed: warning: {disturbed}", err=True)
+    for disturbed in filter(None, (recorded_disturbance(p, measure) for p in read)):
+        click.echo(f"satspeed: warning: {disturbed}", err=True)
     sides = [select(read[p], s, str(p)) for p, s in zip(paths, selectors, strict=True)]
     shared = [g for sha, g in sides[0].items() if sides[1].get(sha) is g]
     if shared:

@@ -18,7 +18,7 @@ import numpy as np
 
 from satspeed.labels import parse_label
 from satspeed.predict.sample import Sample
-from satspeed.results import read_rows
+from satspeed.results import cutoffs_of, read_rows
 
 
 @dataclass
@@ -87,18 +87,12 @@ def read_groups(path: str | Path, measure: str, notes: list[str] | None = None
         if walkers == 1 and not group.is_portfolio:
             group.values.append(value)
             group.censored.append(timed_out)
-            group.cutoff = float(np.fmax(group.cutoff, _cutoff(row, measure)))
+            cutoff = cutoffs_of(row)[measure != "flips"]  # inf: none
+            if math.isfinite(cutoff):
+                group.cutoff = float(np.fmax(group.cutoff, cutoff))
         else:
             group.races.setdefault(walkers, []).append((value, timed_out))
     return list(groups.values())
-
-
-def _cutoff(row: dict[str, str], measure: str) -> float:
-    """The run's cutoff in the measure (cutoff_flips for flips, else cutoff_s), NaN if none."""
-    try:
-        return float(row["cutoff_flips" if measure == "flips" else "cutoff_s"])
-    except ValueError:
-        return math.nan
 
 
 def _floor(measure: str) -> float:

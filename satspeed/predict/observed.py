@@ -43,7 +43,7 @@ def _after(sample: Sample, time: float) -> int:
     return int(np.sum(np.where(sample.censored, sample.values >= time, sample.values > time)))
 
 
-def _order(sample: Sample) -> np.ndarray:
+def run_order(sample: Sample) -> np.ndarray:
     """The runs sorted by value, solved before censored at equal values."""
     return np.lexsort((sample.censored, sample.values))
 
@@ -52,11 +52,11 @@ def observed_expected_min(sample: Sample, cores: np.ndarray, limit: float | None
                           ) -> tuple[np.ndarray, np.ndarray]:
     """Unbiased estimate of E[Z_n] from R sequential runs (NaN for n > R), and whether it is
     only a lower bound: a censored run can be the minimum of some n of the runs (it is, after
-    its rank in the order of `_order`, followed by at least n - 1 others).
+    its rank in the order of `run_order`, followed by at least n - 1 others).
 
     With `limit` (at most every censored value, see `restriction`): the estimate of the
     restricted mean E[min(Z_n, limit)], which censored runs do not bias: exact for every n."""
-    order = _order(sample)
+    order = run_order(sample)
     x, censored = sample.values[order], sample.censored[order]
     runs = len(x)
     if limit is not None:
@@ -102,7 +102,7 @@ def observed_mixed_min(samples: Sequence[Sample], counts: Sequence[int],
 
 def _mixed_bound(used: Sequence[tuple[Sample, int]]) -> bool:
     """Whether a censored run of some member can be the minimum of a draw: it is followed (in
-    `_order`) by at least k - 1 runs of its own member and k_j runs of every other member."""
+    `run_order`) by at least k - 1 runs of its own member and k_j runs of every other member."""
     for m, (s, k) in enumerate(used):
         for time in s.values[s.censored]:
             if _after(s, time) >= k and all(_after(o, time) >= kj  # _after counts itself

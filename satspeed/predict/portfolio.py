@@ -145,6 +145,10 @@ def _portfolio_instance(counts: dict[str, int], preds: list[Prediction], races: 
     raced = [_race_times(config, [p for p in preds if p.group.solver in config], races)
              for config in configurations]
     tau = restriction(*(p.sample for p in preds), races=[r for rs in raced for r in rs])
+    if tau is not None:  # the baseline's E[min(Y, tau)], predicted and observed, for all rows
+        base_restricted = (
+            portfolio_restricted(quadrature([preds[base].chosen], tau), np.array([[1]]))[0],
+            observed_mixed_min([preds[base].sample], [1], limit=tau)[0])
     rows = []
     for config, race_rows in zip(configurations, raced, strict=True):
         used = [p for p in preds if p.group.solver in config]
@@ -155,8 +159,8 @@ def _portfolio_instance(counts: dict[str, int], preds: list[Prediction], races: 
             predicted = expected_min_mixed([p.chosen for p in used], ks)
         observed, bound = observed_mixed_min([p.sample for p in used], ks)
         race = float(np.mean([v for v, _ in race_rows])) if race_rows else math.nan
-        restricted = (_restricted(preds[base], used, ks, race_rows, tau) if tau is not None
-                      else (math.nan,) * 3)
+        restricted = (_restricted(base_restricted, used, ks, race_rows, tau)
+                      if tau is not None else (math.nan,) * 3)
         rows.append(Configuration(config, predicted, means[base] / predicted, observed,
                                   observed_base / observed, bool(bound or base_bound), race,
                                   observed_base / race, len(race_rows), *restricted))
@@ -165,15 +169,14 @@ def _portfolio_instance(counts: dict[str, int], preds: list[Prediction], races: 
                              tau)
 
 
-def _restricted(base: Prediction, used: list[Prediction], ks: list[int],
+def _restricted(base: tuple[float, float], used: list[Prediction], ks: list[int],
                 race_rows: list[tuple[float, bool]], tau: float
                 ) -> tuple[float, float, float]:
     """Predicted, observed and raced speedups of the means restricted to `tau`: the baseline's
-    E[min(Y, tau)] over the configuration's E[min(Z, tau)]."""
-    base_predicted = portfolio_restricted(quadrature([base.chosen], tau), np.array([[1]]))[0]
+    E[min(Y, tau)] (`base`: predicted, observed) over the configuration's E[min(Z, tau)]."""
+    base_predicted, base_observed = base
     predicted = portfolio_restricted(quadrature([p.chosen for p in used], tau),
                                      np.array([ks]))[0]
-    base_observed, _ = observed_mixed_min([base.sample], [1], limit=tau)
     observed, _ = observed_mixed_min([p.sample for p in used], ks, limit=tau)
     race = (float(np.mean(np.minimum([v for v, _ in race_rows], tau))) if race_rows
             else math.nan)

@@ -17,7 +17,7 @@ from satspeed.predict.observed import observed_expected_min, restriction
 from satspeed.predict.quadrature import portfolio_restricted, quadrature
 from satspeed.predict.sample import Sample
 from satspeed.predict.select import AUTO_MODELS, choose, gof_pvalue
-from satspeed.predict.speedup import bootstrap_speedup, expected_min, predicted_speedup
+from satspeed.predict.speedup import bootstrap_speedup, expected_min
 
 DEFAULT_CORES = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384)
 
@@ -95,14 +95,14 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
                     gof_pvalue(f, sample, options.gof_samples, rng)) for f in fits]
     chosen = choose(fits) if options.dist == "auto" else fits[0]
     cores = np.array(options.cores, dtype=float)
-    times = expected_min(chosen, cores)
-    speedup = predicted_speedup(chosen, cores)
+    with_one = np.concatenate([[1], options.cores])
+    times_with_one = expected_min(chosen, with_one)  # one E[Z_n] call (an integral) for all
+    times, speedup = times_with_one[1:], times_with_one[0] / times_with_one[1:]
     if options.bootstrap:
         models = AUTO_MODELS if options.dist == "auto" else (options.dist,)
         low, high = bootstrap_speedup(models, sample, cores, options.bootstrap, rng)
     else:
         low = high = np.full(len(cores), np.nan)
-    with_one = np.concatenate([[1], options.cores])
     observed, _ = observed_expected_min(sample, with_one)
     inexact = bool(sample.censored.any())  # a timeout counts at its cutoff in E[Y], so in
     # every plain observed speedup (whether or not it can be the minimum of n runs)
