@@ -267,11 +267,11 @@ def solvers_command() -> None:
               "one solver does not cost what a flip of another does: cpu_s is the default "
               "with --portfolio and --allocate.")
 @click.option("--dist", type=click.Choice(["auto", *MODELS]), default="auto",
-              show_default=True, help="Distribution to predict with (auto: among shifted-exp, "
-              "lognormal and shifted-lognormal, the most general one within 10 AIC units of "
-              "the best).")
+              show_default=True, help="What to predict with. auto: the runs themselves above "
+              "their 0.3 quantile, below it a left tail fitted to them (shifted Weibull and "
+              "shifted lognormal, Akaike-weighted); a NAME: that one model.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=100, show_default=True,
-              help="Resamples for the speedup interval (0: none).")
+              help="Resamples for the speedup interval (smoothed bootstrap; 0: none).")
 @click.option("--gof-samples", type=click.IntRange(min=0), default=100, show_default=True,
               help="Parametric-bootstrap samples per goodness-of-fit p-value (0: none).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,

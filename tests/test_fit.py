@@ -172,10 +172,16 @@ def test_aic_picks_the_lognormal(censoring: float) -> None:
 @pytest.mark.parametrize("name", ["weibull", "weibull-light"])
 def test_aic_picks_the_weibull(name: str, censoring: float) -> None:
     fits = fit_all(sample_of(name, censoring))
-    assert fits[0].model == "weibull"
-    assert all(f.aic > fits[0].aic + 10 for f in fits[1:])
+    best = fits[0] if fits[0].model == "weibull" else fits[1]
+    assert best.model == "weibull"  # or second to the shifted Weibull, which nests it
+    nested = next(f for f in fits if f.model == "shifted-weibull")
+    assert nested.params["shape"] == pytest.approx(best.params["shape"], rel=0.1)
+    assert nested.params["shift"] < 0.01 * best.params["scale"]
+    assert all(f.aic > best.aic + 10 for f in fits if f.model not in ("weibull",
+                                                                       "shifted-weibull"))
     assert choose(fits).model in AUTO_MODELS  # never chosen automatically (README)
-    assert choose(fits, MODELS).model == "weibull"
+    assert choose(fits, MODELS).model in ("weibull", "shifted-weibull")  # the most general
+    # of them within 10 AIC units: the shifted one, at shift ~0, where both are near
 
 
 @pytest.mark.parametrize("censoring", [0.0, 0.3])

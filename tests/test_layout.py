@@ -51,7 +51,8 @@ def test_each_model_fits_its_own_draws_and_its_expected_min_is_the_integral(name
     truth = {"exp": {"rate": 0.01}, "shifted-exp": {"shift": 50.0, "rate": 0.01},
              "lognormal": {"mu": 5.0, "sigma": 1.0},
              "shifted-lognormal": {"shift": 40.0, "mu": 5.0, "sigma": 1.0},
-             "weibull": {"shape": 0.8, "scale": 100.0}}[name]
+             "weibull": {"shape": 0.8, "scale": 100.0},
+             "shifted-weibull": {"shift": 50.0, "shape": 1.5, "scale": 100.0}}[name]
     assert tuple(truth) == model.params
     draws = model.family.rvs(size=4000, random_state=np.random.default_rng(7),
                              **model.scipy_args(truth))

@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ FAST = ("--bootstrap", "5", "--gof-samples", "2")
 TOP_KEYS = {"schema", "satspeed_version", "csv", "measure", "cores", "groups", "skipped",
             "portfolio_races", "portfolios", "allocation"}  # the last three: test_portfolio
 GROUP_KEYS = {"instance", "instance_sha256", "solver", "params", "runs", "solved", "timeouts",
-              "errors", "chosen", "restricted_to", "fits", "predictions"}
+              "errors", "method", "chosen", "splice", "restricted_to", "fits", "predictions"}
 FIT_KEYS = {"model", "params", "loglik", "aic", "gof_pvalue"}
 PREDICTION_KEYS = {"cores", "predicted_time", "predicted_speedup", "speedup_low",
                    "speedup_high", "observed_speedup", "observed_is_bound", "race_speedup",
@@ -124,6 +125,8 @@ def test_tables_per_group(campaign: Path) -> None:
     assert "aaa.cnf / probsat" in words and "bbb.cnf / probsat" in words
     assert "runs 80, solved" in words and "errors 1" in words and "runs 50, solved 50" in words
     assert out.count("E[Z_n]") == 2 and "(flips)" in out
+    assert words.count("predicted from the runs above") == 2  # the splice, and its tails:
+    assert re.search(r"\d+% shifted-weibull, \d+% shifted-lognormal", words)
     assert out.count("GoF p") == 2
     lines = out.splitlines()
     for model in ("exp", "shifted-exp", "lognormal", "shifted-lognormal", "weibull"):
@@ -137,7 +140,7 @@ def test_tables_per_group(campaign: Path) -> None:
 
 def test_json_schema(document: dict, campaign: Path) -> None:
     assert set(document) == TOP_KEYS
-    assert document["schema"] == 3
+    assert document["schema"] == 4
     assert document["csv"] == str(campaign)
     assert document["measure"] == "flips"
     assert document["cores"] == [1, 2, 4]
@@ -151,8 +154,8 @@ def test_json_schema(document: dict, campaign: Path) -> None:
         assert [f["model"] for f in g["fits"]] == sorted(
             (f["model"] for f in g["fits"]), key=lambda m: next(
                 f["aic"] for f in g["fits"] if f["model"] == m))
-        assert {f["model"] for f in g["fits"]} == {"exp", "shifted-exp", "lognormal",
-                                                   "shifted-lognormal", "weibull"}
+        assert {f["model"] for f in g["fits"]} == {
+            "exp", "shifted-exp", "lognormal", "shifted-lognormal", "weibull", "shifted-weibull"}
         assert g["chosen"] in {"shifted-exp", "lognormal", "shifted-lognormal"}
         for f in g["fits"]:
             assert set(f) == FIT_KEYS
@@ -198,13 +201,36 @@ def test_json_observed_and_race_speedups(document: dict, campaign: Path) -> None
     race_restricted = np.mean(np.minimum([int(r["flips"]) for r in races], tau))
     assert by_cores[4]["race_restricted_speedup"] == pytest.approx(
         restricted[0] / race_restricted, rel=1e-9)
-    chosen = next(f for f in group["fits"] if f["model"] == group["chosen"])
-    model = get(chosen["model"])
-    args = model.scipy_args(chosen["params"])
+    assert group["method"] == "splice"
+    splice = group["splice"]
+    cut, below = splice["cut"], splice["below"]
+    assert 0 < below < 1 and cut < tau  # the cut, the 0.3 quantile, lies below every timeout
+    solved = np.sort(sample.values[~sample.censored])
+    assert cut == solved[max(10, round(0.3 * len(solved))) - 1]
+    assert below == pytest.approx(np.mean(sample.values <= cut))  # no timeout below the cut
+    assert sum(t["weight"] for t in splice["tails"]) == pytest.approx(1.0)
 
-    def mean_to_tau(n: int) -> float:  # E[min(Z_n, tau)] = int_0^tau S(t)^n dt
-        return integrate.quad(lambda t: model.family.sf(t, **args) ** n, 0, tau,
-                              limit=200, points=[model.shift(chosen["params"])])[0]
+    def survival(t: float, tail: dict) -> float:
+        """The splice's S(t) with one of its tails, written out from its definition and the
+        JSON alone: above the cut the runs' empirical survival (no timeout lies below tau),
+        below it the tail's shape scaled to the runs' mass there."""
+        if t >= cut:
+            return float(np.mean(sample.values > t))
+        model = get(tail["model"])
+        args = model.scipy_args(tail["params"])
+        return 1 - below * model.family.cdf(t, **args) / model.family.cdf(cut, **args)
+
+    def mean_to_tau(n: int) -> float:
+        """E[min(Z_n, tau)] = int_0^tau S(t)^n dt, averaged over the tails with their weights."""
+        above = np.unique(np.r_[cut, sample.values[(sample.values > cut)
+                                                   & (sample.values < tau)], tau])
+        total = 0.0
+        for tail in splice["tails"]:
+            steps = sum(survival(a, tail) ** n * (b - a) for a, b in itertools.pairwise(above))
+            head = integrate.quad(lambda t, tail=tail: survival(t, tail) ** n, 0, cut,
+                                  limit=400, epsabs=1e-9)[0]
+            total += tail["weight"] * (head + steps)
+        return total
 
     for n, p in by_cores.items():
         assert p["predicted_restricted_speedup"] == pytest.approx(

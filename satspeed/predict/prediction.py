@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from satspeed.predict import splice
 from satspeed.predict.fit import Fit, fit, fit_all
 from satspeed.predict.groups import Group, problem
 from satspeed.predict.observed import observed_expected_min, restriction
 from satspeed.predict.quadrature import portfolio_restricted, quadrature
 from satspeed.predict.sample import Sample
-from satspeed.predict.select import AUTO_MODELS, choose, gof_pvalue
+from satspeed.predict.select import choose, gof_pvalue
 from satspeed.predict.speedup import bootstrap_speedup, expected_min
 
 DEFAULT_CORES = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384)
@@ -81,9 +82,10 @@ class Prediction:
     group: Group
     sample: Sample
     fits: list[Fit]  # best AIC first
-    chosen: Fit
+    chosen: Fit  # the model: for portfolios, allocation, and the tail past the last run
     rows: list[CoreRow]
     restricted_to: float | None = None  # tau of the restricted means (None: no timeouts)
+    spliced: splice.Splice | None = None  # what predicted the multi-walk (`--dist auto`)
 
 
 def predict_group(group: Group, options: PredictOptions) -> Prediction:
@@ -96,19 +98,28 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
     chosen = choose(fits) if options.dist == "auto" else fits[0]
     cores = np.array(options.cores, dtype=float)
     with_one = np.concatenate([[1], options.cores])
-    times_with_one = expected_min(chosen, with_one)  # one E[Z_n] call (an integral) for all
-    times, speedup = times_with_one[1:], times_with_one[0] / times_with_one[1:]
-    if options.bootstrap:
-        models = AUTO_MODELS if options.dist == "auto" else (options.dist,)
-        low, high = bootstrap_speedup(models, sample, cores, options.bootstrap, rng)
+    # the splice's right tail (past a last run that timed out, and in its bootstrap): the best
+    # fit by AIC, whatever its left tail, which the splice does not take from it
+    right = fits[0]
+    spliced = splice.fit_splice(sample, right) if options.dist == "auto" else None
+    if spliced is not None:
+        times_with_one = splice.expected_min(spliced, with_one)
     else:
+        times_with_one = expected_min(chosen, with_one)  # one E[Z_n] call for all
+    times, speedup = times_with_one[1:], times_with_one[0] / times_with_one[1:]
+    if not options.bootstrap:
         low = high = np.full(len(cores), np.nan)
+    elif spliced is not None:
+        low, high = splice.bootstrap_speedup(sample, spliced, right, cores, options.bootstrap,
+                                              rng)
+    else:
+        low, high = bootstrap_speedup((options.dist,), sample, cores, options.bootstrap, rng)
     observed, _ = observed_expected_min(sample, with_one)
     inexact = bool(sample.censored.any())  # a timeout counts at its cutoff in E[Y], so in
     # every plain observed speedup (whether or not it can be the minimum of n runs)
     races = [group.races.get(n, []) for n in options.cores]
     tau = restriction(sample, races=[r for race in races for r in race])
-    restricted = _restricted_speedups(chosen, sample, with_one, races, tau)
+    restricted = _restricted_speedups(chosen, spliced, sample, with_one, races, tau)
     rows = []
     for j, n in enumerate(options.cores):
         race_mean = float(np.mean([v for v, _ in races[j]])) if races[j] else np.nan
@@ -118,10 +129,11 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
             float(observed[0] / race_mean), len(races[j]),
             sum(timed_out for _, timed_out in races[j]), n > len(sample.values),
             *(float(column[j]) for column in restricted)))
-    return Prediction(group, sample, fits, chosen, rows, tau)
+    return Prediction(group, sample, fits, chosen, rows, tau, spliced)
 
 
-def _restricted_speedups(chosen: Fit, sample: Sample, cores: np.ndarray,
+def _restricted_speedups(chosen: Fit, spliced: splice.Splice | None, sample: Sample,
+                         cores: np.ndarray,
                          races: list[list[tuple[float, bool]]], tau: float | None
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predicted, observed and raced speedups of the means restricted to `tau`,
@@ -129,7 +141,10 @@ def _restricted_speedups(chosen: Fit, sample: Sample, cores: np.ndarray,
     if tau is None:
         nan = np.full(len(cores) - 1, np.nan)
         return nan, nan, nan
-    predicted = portfolio_restricted(quadrature([chosen], tau), cores[:, None])
+    if spliced is not None:
+        predicted = splice.expected_min(spliced, cores, limit=tau)
+    else:
+        predicted = portfolio_restricted(quadrature([chosen], tau), cores[:, None])
     observed, _ = observed_expected_min(sample, cores, limit=tau)
     raced = np.array([np.mean(np.minimum([v for v, _ in race], tau)) if race else np.nan
                       for race in races])

@@ -1,9 +1,9 @@
 """The JSON document of `satspeed predict` (`--json`, `-o FILE`).
 
-Schema (version 3), one object:
-  schema: 3, satspeed_version, csv, measure, cores: [n...],
+Schema (version 4), one object:
+  schema: 4, satspeed_version, csv, measure, cores: [n...],
   groups: [{instance, instance_sha256, solver, params, runs, solved, timeouts, errors,
-            chosen, restricted_to,
+            method, chosen, splice, restricted_to,
             fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
             predictions: [{cores, predicted_time, predicted_speedup, speedup_low, speedup_high,
                            observed_speedup, observed_is_bound, race_speedup, race_runs,
@@ -25,6 +25,7 @@ Schema (version 3), one object:
                   best_pure: {solver, predicted_time, objective}, gain}
     RESTRICTED = predicted_restricted_speedup, observed_restricted_speedup,
                  race_restricted_speedup
+    SPLICE = {cut, below, tails: [{model, params, loglik, weight}], beyond}
 Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
 
 Censoring: where runs timed out, `restricted_to` is tau, the smallest value at which a run or
@@ -36,10 +37,21 @@ the unrestricted ones. `observed_is_bound` is true when the unrestricted observe
 not exact (a censored run counts in E[Y], or can be the minimum of n runs). `extrapolated`: n
 exceeds the number of runs, so nothing but the fitted model speaks for that n.
 
-Schema 3 added restricted_to, extrapolated and the RESTRICTED speedups, made relative_error
-compare restricted means under censoring, and made observed_is_bound exact for any mix of
-cutoffs (schema 2: n <= timeouts). Schema 2 added portfolio_races, portfolios, allocation and
-race_timeouts to schema 1.
+Prediction: `method` is "splice" (`--dist auto`) or "model" (`--dist NAME`). With "splice",
+predicted_time is E[Z_n] = int_0^inf S(t)^n dt for S the Kaplan-Meier estimate of the runs
+above `cut` (the 0.3 quantile of the solved runs, at least 10 of them), and below it
+1 - below * F(t) / F(cut), averaged over the `tails` (models fitted to the runs censored at
+`cut`) with their Akaike `weight`s; past the last run, if it timed out, the tail of the
+`beyond` model (the chosen one). With "model", `splice` is null and everything comes from
+`chosen`. `chosen` is the fitted model (among shifted-exp, lognormal, shifted-lognormal the
+most general within 10 AIC units of the best); portfolios and allocation use it for every
+member.
+
+Schema 4 added method and splice (the default prediction became the splice) and the shifted-
+weibull fit. Schema 3 added restricted_to, extrapolated and the RESTRICTED speedups, made
+relative_error compare restricted means under censoring, and made observed_is_bound exact for
+any mix of cutoffs (schema 2: n <= timeouts). Schema 2 added portfolio_races, portfolios,
+allocation and race_timeouts to schema 1.
 """
 
 from __future__ import annotations
@@ -55,8 +67,9 @@ from satspeed.predict.allocate import AllocationReport, AllocationResult
 from satspeed.predict.outcome import Outcome
 from satspeed.predict.portfolio import Configuration, PortfolioPrediction
 from satspeed.predict.prediction import CoreRow
+from satspeed.predict.splice import Splice
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _clean(value: float) -> float | None:
@@ -74,7 +87,9 @@ def render(outcome: Outcome) -> str:
             "params": g.params, "runs": len(p.sample.values),
             "solved": int(np.sum(~p.sample.censored)),
             "timeouts": int(np.sum(p.sample.censored)), "errors": g.errors,
-            "chosen": p.chosen.model, "restricted_to": p.restricted_to,
+            "method": "model" if p.spliced is None else "splice",
+            "chosen": p.chosen.model, "splice": _splice_json(p.spliced),
+            "restricted_to": p.restricted_to,
             "fits": [{"model": f.model, "params": f.params, "loglik": _clean(f.loglik),
                       "aic": _clean(f.aic), "gof_pvalue": _clean(f.gof_pvalue)}
                      for f in p.fits],
@@ -103,6 +118,15 @@ def render(outcome: Outcome) -> str:
         "allocation": None if o.allocation is None else _allocation_json(o.allocation),
     }
     return json.dumps(document, indent=2)
+
+
+def _splice_json(s: Splice | None) -> dict | None:
+    if s is None:
+        return None
+    return {"cut": s.cut, "below": s.below,
+            "tails": [{"model": t.model, "params": t.params, "loglik": _clean(t.loglik),
+                       "weight": float(w)} for t, w in zip(s.tails, s.weights, strict=True)],
+            "beyond": None if s.beyond is None else s.beyond.model}
 
 
 def _portfolio_json(pf: PortfolioPrediction) -> dict:

@@ -23,6 +23,7 @@ _REGISTRY = {
     "lognormal": "lognormal:Lognormal",
     "shifted-lognormal": "lognormal:ShiftedLognormal",
     "weibull": "weibull:Weibull",
+    "shifted-weibull": "weibull:ShiftedWeibull",
 }
 MODELS = tuple(_REGISTRY)
 

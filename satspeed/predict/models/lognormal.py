@@ -20,54 +20,93 @@ from satspeed.predict.sample import Sample
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-def _normal_censored(y: np.ndarray, cens: np.ndarray) -> tuple[float, float, float]:
+def _normal_censored(y: np.ndarray, cens: np.ndarray, start: tuple[float, float] | None = None
+                     ) -> tuple[float, float, float]:
     """MLE (mu, sigma) of a normal sample right-censored where `cens`, and its log-likelihood
     (of y, without the Jacobian of any transform): closed form without censoring, otherwise
     Newton's method on (mu, log sigma) with the analytic gradient and Hessian, halving steps
     until the likelihood rises (a few iterations of plain numpy: these fits run thousands of
-    times in the bootstraps)."""
-    yo, yc = y[~cens], y[cens]
-    if not len(yc):  # uncensored: the closed form
+    times in the bootstraps). `start` is a (mu, sigma) to start from (the solution at a nearby
+    shift, in the profile search: halves its Newton iterations)."""
+    yo = y[~cens]
+    if not cens.any():  # uncensored: the closed form
         mu, sigma = float(np.mean(yo)), max(float(np.std(yo)), 1e-12)
         return mu, sigma, -len(yo) * (math.log(sigma) + _HALF_LOG_2PI + 0.5)
     d = len(yo)
+    # sufficient statistics: the solved runs through their mean and centred sum of squares,
+    # the censored ones as distinct values with counts (one, for a common cutoff), so each
+    # Newton step costs a few operations on the distinct cutoffs only
+    centre = float(np.mean(yo)) if d else 0.0
+    spread = float(np.sum((yo - centre) ** 2))
+    yc, count = np.unique(y[cens], return_counts=True)
+
+    def sum_squares(mu: float, sigma: float) -> tuple[float, float]:
+        """sum(zo) and sum(zo^2) at (mu, sigma)."""
+        gap = (centre - mu) / sigma
+        return d * gap, spread / sigma**2 + d * gap**2
+
+    if len(yc) == 1:  # one cutoff (the common case): plain floats, no array overhead
+        cut, many = float(yc[0]), float(count[0])
+
+        def censored_loglik(mu: float, sigma: float) -> float:
+            return many * float(special.log_ndtr((mu - cut) / sigma))
+
+        def censored_terms(mu: float, sigma: float) -> tuple[float, ...]:
+            z = (cut - mu) / sigma
+            h = math.exp(-0.5 * z * z - _HALF_LOG_2PI - float(special.log_ndtr(-z)))
+            hp = h * (h - z)
+            return many * h, many * h * z, many * hp, many * z * hp, many * z * z * hp
+    else:
+        def censored_loglik(mu: float, sigma: float) -> float:
+            return float(special.log_ndtr((mu - yc) / sigma) @ count)
+
+        def censored_terms(mu: float, sigma: float) -> tuple[float, ...]:
+            z = (yc - mu) / sigma
+            h = np.exp(-0.5 * z**2 - _HALF_LOG_2PI - special.log_ndtr(-z))  # hazard
+            hp = h * (h - z)  # its derivative in z
+            return (float(h @ count), float((h * z) @ count), float(hp @ count),
+                    float((z * hp) @ count), float((z**2 * hp) @ count))
 
     def loglik_at(mu: float, tau: float) -> float:
+        if not -300 < tau < 300:  # a step too far (sigma^2 would under- or overflow)
+            return -math.inf
         sigma = math.exp(tau)
-        zo, zc = (yo - mu) / sigma, (yc - mu) / sigma
-        return float(-d * (tau + _HALF_LOG_2PI) - 0.5 * np.sum(zo**2)
-                     + np.sum(special.log_ndtr(-zc)))
+        return (-d * (tau + _HALF_LOG_2PI) - 0.5 * sum_squares(mu, sigma)[1]
+                + censored_loglik(mu, sigma))
 
-    mu, tau = float(np.mean(y)), math.log(max(float(np.std(y)), 1e-6))
+    if start is None:
+        mu, tau = float(np.mean(y)), math.log(max(float(np.std(y)), 1e-6))
+    else:
+        mu, tau = start[0], math.log(start[1])
     current = loglik_at(mu, tau)
     for _ in range(100):
         sigma = math.exp(tau)
-        zo, zc = (yo - mu) / sigma, (yc - mu) / sigma
-        h = np.exp(-0.5 * zc**2 - _HALF_LOG_2PI - special.log_ndtr(-zc))  # hazard
-        hp = h * (h - zc)  # its derivative in z
-        grad = np.array([(np.sum(zo) + np.sum(h)) / sigma,
-                         -d + np.sum(zo**2) + np.sum(h * zc)])
-        h_mm = (-d - np.sum(hp)) / sigma**2
-        h_mt = (-2 * np.sum(zo) - np.sum(zc * hp) - np.sum(h)) / sigma
-        h_tt = -2 * np.sum(zo**2) - np.sum(zc**2 * hp) - np.sum(h * zc)
-        hess = np.array([[h_mm, h_mt], [h_mt, h_tt]])
-        try:
-            step = -np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = grad * 1e-3
-        if step @ grad <= 0:  # not an ascent direction: fall back to the gradient
-            step = grad / max(1.0, float(np.max(np.abs(grad))))
+        s_zo, s_zo2 = sum_squares(mu, sigma)
+        s_h, s_hz, s_hp, s_zhp, s_z2hp = censored_terms(mu, sigma)
+        g_m, g_t = (s_zo + s_h) / sigma, -d + s_zo2 + s_hz
+        h_mm = (-d - s_hp) / sigma**2
+        h_mt = (-2 * s_zo - s_zhp - s_h) / sigma
+        h_tt = -2 * s_zo2 - s_z2hp - s_hz
+        det = h_mm * h_tt - h_mt * h_mt  # the Newton step -H^-1 g of the 2x2 Hessian
+        if det != 0 and math.isfinite(det):
+            s_m, s_t = -(h_tt * g_m - h_mt * g_t) / det, -(h_mm * g_t - h_mt * g_m) / det
+        else:
+            s_m, s_t = g_m * 1e-3, g_t * 1e-3
+        if s_m * g_m + s_t * g_t <= 0:  # not an ascent direction: fall back to the gradient
+            big = max(1.0, abs(g_m), abs(g_t))
+            s_m, s_t = g_m / big, g_t / big
         scale = 1.0
         while scale > 1e-10:
-            trial = loglik_at(mu + scale * step[0], tau + scale * step[1])
+            trial = loglik_at(mu + scale * s_m, tau + scale * s_t)
             if trial >= current:
                 break
             scale /= 2
-        mu, tau = mu + scale * step[0], tau + scale * step[1]
+        mu, tau = mu + scale * s_m, tau + scale * s_t
         gain, current = trial - current, trial
-        if gain < 1e-12 * max(1.0, abs(current)) and abs(scale * step).max() < 1e-10:
+        moved = scale * max(abs(s_m), abs(s_t))
+        if gain < 1e-12 * max(1.0, abs(current)) and moved < 1e-10:
             break
-        if abs(scale * step).max() < 1e-12:
+        if moved < 1e-12:
             break
     return float(mu), math.exp(tau), float(current)
 
@@ -136,9 +175,13 @@ class ShiftedLognormal(Lognormal):
         if low <= 0:
             return {"shift": 0.0, **super().estimate(s)}
 
+        last: list[tuple[float, float]] = []  # the previous solution, to start from
+
         def negative(fraction: float) -> float:
             shifted = s.values - fraction * low
-            _, _, ll = _normal_censored(np.log(shifted), s.censored)
+            mu, sigma, ll = _normal_censored(np.log(shifted), s.censored,
+                                             last[-1] if last and s.censored.any() else None)
+            last.append((mu, sigma))
             return -(ll - float(np.sum(np.log(shifted[~s.censored]))))
 
         res = optimize.minimize_scalar(negative, bounds=(0.0, 1 - 1e-6), method="bounded",

@@ -1,0 +1,196 @@
+"""The splice (`--dist auto`): the Kaplan-Meier body, the fitted left tails, E[Z_n] against
+quadrature of its own definition, brute force and closed forms, draws, the smoothed bootstrap;
+and the shifted Weibull it fits."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from satspeed.predict import splice
+from satspeed.predict.fit import Fit, fit
+from satspeed.predict.models.lognormal import _normal_censored
+from satspeed.predict.models.weibull import weibull_profile
+from satspeed.predict.sample import Sample
+
+
+def weibull_sample(size: int, seed: int, shift: float = 200.0, shape: float = 0.8,
+                   scale: float = 3000.0) -> np.ndarray:
+    return shift + scale * np.random.default_rng(seed).weibull(shape, size)
+
+
+def mixed_cutoffs(values: np.ndarray, seed: int) -> Sample:
+    """Each run censored at its own cutoff (spread x0.3-1.7 around the median)."""
+    cut = np.median(values) * np.random.default_rng(seed).uniform(0.3, 1.7, len(values))
+    return Sample(np.minimum(values, cut), values > cut)
+
+
+def test_kaplan_meier_is_scipys_with_ties_and_mixed_cutoffs() -> None:
+    values = np.round(weibull_sample(300, 1, scale=50.0))  # integer flips: many ties
+    sample = mixed_cutoffs(values, 2)
+    times, survival = splice.kaplan_meier(sample)
+    assert np.all(np.diff(times) > 0)
+    reference = stats.ecdf(sample.to_scipy()).sf
+    np.testing.assert_allclose(survival, reference.evaluate(times), rtol=1e-12, atol=1e-15)
+
+
+def test_without_tails_the_splice_is_the_runs_own_distribution() -> None:
+    """A run of time 0 leaves no tail to fit: E[Z_n] is then the integral of the empirical
+    S(t)^n, the mean of the minimum of n runs drawn with replacement (brute force)."""
+    values = np.array([0.0, 3.0, 4.0, 10.0, 4.0, 7.0])
+    s = splice.fit_splice(Sample(values, np.zeros(6, bool)), None)
+    assert s.tails == () and s.below == 0.0
+    for n in (1, 2, 3):
+        brute = np.mean([min(c) for c in itertools.product(values, repeat=n)])
+        assert splice.expected_min(s, np.array([float(n)]))[0] == pytest.approx(brute)
+
+
+def _definition(s: splice.Splice, n: int, limit: float = math.inf) -> float:
+    """E[min(Z_n, limit)] written out from the splice's definition, by adaptive quadrature:
+    per tail, int S(t)^n dt with S = 1 - below F(t)/F(cut) below the cut, the Kaplan-Meier
+    steps above, the beyond fit's conditional tail past the last run; weighted by the tails'
+    weights."""
+    last = float(s.times[-1])
+    total = 0.0
+    for tail, weight in zip(s.tails, s.weights, strict=True):
+        top = tail.cdf(np.array([s.cut]))[0]
+
+        def head(t: float, tail: Fit = tail, top: float = top) -> float:
+            return (1 - s.below * tail.cdf(np.array([t]))[0] / top) ** n
+
+        end = min(s.cut, limit)
+        x0 = tail.shift
+        part = x0 + integrate.quad(lambda u, head=head, x0=x0: math.exp(u)
+                                   * head(x0 + math.exp(u)),
+                                   -80, math.log(end - x0), limit=500, epsabs=0,
+                                   epsrel=1e-11)[0]
+        knots = np.minimum(s.times, limit)
+        part += float(np.sum(s.survival[:-1] ** n * np.diff(knots)))
+        if s.beyond is not None and limit > last:
+            at_last = s.beyond.logsf(np.array([last]))[0]
+
+            def past(t: float, at_last: float = at_last) -> float:
+                return (s.survival[-1] * math.exp(s.beyond.logsf(np.array([t]))[0]
+                                                  - at_last)) ** n
+
+            part += integrate.quad(past, last, limit, limit=500, epsrel=1e-11)[0]
+        total += weight * part
+    return total
+
+
+@pytest.mark.parametrize("censored", [False, True])
+def test_expected_min_is_the_integral_of_its_definition(censored: bool) -> None:
+    values = weibull_sample(400, 3)
+    sample = mixed_cutoffs(values, 4) if censored else Sample(values, np.zeros(400, bool))
+    if censored:  # the slowest run timed out: the beyond fit supplies the tail past it
+        sample.censored[np.argmax(sample.values)] = True
+    beyond = fit("weibull", sample)
+    s = splice.fit_splice(sample, beyond)
+    assert len(s.tails) == 2 and s.weights.sum() == pytest.approx(1.0)
+    assert (s.beyond is not None) == censored
+    cores = np.array([1.0, 2.0, 16.0, 384.0])
+    got = splice.expected_min(s, cores)
+    for n, value in zip(cores, got, strict=True):
+        assert value == pytest.approx(_definition(s, int(n)), rel=1e-8)
+    tau = float(np.quantile(sample.values, 0.6))
+    restricted = splice.expected_min(s, cores, limit=tau)
+    for n, value in zip(cores, restricted, strict=True):
+        assert value == pytest.approx(_definition(s, int(n), tau), rel=1e-8)
+
+
+def test_the_cut_is_the_tail_fraction_quantile_of_the_solved_runs() -> None:
+    values = weibull_sample(200, 5)
+    sample = mixed_cutoffs(values, 6)
+    solved = np.sort(sample.observed)
+    m = max(splice.TAIL_MIN_RUNS, round(splice.TAIL_FRACTION * len(solved)))
+    assert splice.cut_of(sample) == solved[m - 1]
+    few = Sample(values[:12], np.zeros(12, bool))  # at least TAIL_MIN_RUNS below the cut
+    assert splice.cut_of(few) == np.sort(values[:12])[splice.TAIL_MIN_RUNS - 1]
+
+
+@pytest.mark.parametrize(("shift", "shape"), [(200.0, 0.8), (100.0, 1.0), (500.0, 2.0)])
+def test_from_many_runs_the_splice_finds_the_closed_form(shift: float, shape: float) -> None:
+    """20,000 draws of a shifted Weibull: E[Z_n] = x0 + scale Gamma(1 + 1/k) n^(-1/k), within
+    the sampling error of so many runs (1.5%), also with 20% censored at one cutoff."""
+    values = weibull_sample(20_000, 7, shift, shape, 1000.0)
+    cores = np.array([1.0, 2.0, 16.0, 64.0, 384.0])
+    exact = shift + 1000.0 * math.gamma(1 + 1 / shape) * cores ** (-1 / shape)
+    cut = np.quantile(values, 0.8)
+    for sample in (Sample(values, np.zeros(len(values), bool)),
+                   Sample(np.minimum(values, cut), values > cut)):
+        s = splice.fit_splice(sample, fit("shifted-weibull", sample))
+        np.testing.assert_allclose(splice.expected_min(s, cores), exact, rtol=0.015)
+
+
+def test_draws_follow_the_splice_and_reach_below_the_fastest_run() -> None:
+    sample = Sample(weibull_sample(300, 8), np.zeros(300, bool))
+    s = splice.fit_splice(sample, None)
+    draws = splice.draw(s, 200_000, np.random.default_rng(9))
+    assert draws.min() < sample.values.min()
+    assert np.mean(draws <= s.cut) == pytest.approx(s.below, abs=0.005)
+    e = splice.expected_min(s, np.array([1.0, 2.0]))
+    assert draws.mean() == pytest.approx(e[0], rel=0.02)
+    assert np.minimum(draws[::2], draws[1::2]).mean() == pytest.approx(e[1], rel=0.02)
+    above = draws[draws > s.cut]  # only run times above the cut, as often as the runs have them
+    assert set(np.unique(above)) <= set(sample.values)
+
+
+def test_bootstrap_interval_holds_the_estimate_and_is_reproducible() -> None:
+    sample = mixed_cutoffs(weibull_sample(150, 10), 11)
+    right = fit("weibull", sample)
+    s = splice.fit_splice(sample, right)
+    cores = np.array([1.0, 4.0, 64.0])
+    low, high = splice.bootstrap_speedup(sample, s, right, cores, 30,
+                                         np.random.default_rng(12))
+    g = splice.speedup(s, cores)
+    assert low[0] == pytest.approx(1.0) and high[0] == pytest.approx(1.0)
+    assert np.all(low[1:] < g[1:]) and np.all(g[1:] < high[1:])
+    # the interval is the estimate times exp(-+1.96 sd): symmetric in log
+    np.testing.assert_allclose(np.log(g) - np.log(low), np.log(high) - np.log(g), rtol=1e-9)
+    again = splice.bootstrap_speedup(sample, s, right, cores, 30, np.random.default_rng(12))
+    np.testing.assert_array_equal(low, again[0])
+
+
+def test_weibull_profile_is_scipys_censored_mle() -> None:
+    values = weibull_sample(500, 13, shift=0.0)
+    sample = mixed_cutoffs(values, 14)
+    k, scale = weibull_profile(sample.values, sample.censored)
+    shape_ref, _, scale_ref = stats.weibull_min.fit(sample.to_scipy(), floc=0)
+    assert k == pytest.approx(shape_ref, rel=1e-4)
+    assert scale == pytest.approx(scale_ref, rel=1e-4)
+
+
+def test_shifted_weibull_anchors_its_shift_at_the_fastest_run() -> None:
+    """x0 = min - E[min of R runs - x0] under the fitted (k, scale), which for k = 1 is the
+    shifted exponential's bias-corrected shift."""
+    values = weibull_sample(2000, 15, shift=300.0, shape=1.0, scale=1000.0)
+    sample = Sample(values, np.zeros(len(values), bool))
+    f = fit("shifted-weibull", sample)
+    p = f.params
+    expected_gap = p["scale"] * math.gamma(1 + 1 / p["shape"]) * len(values) ** (-1 / p["shape"])
+    assert p["shift"] == pytest.approx(values.min() - expected_gap, rel=1e-6)
+    assert p["shape"] == pytest.approx(1.0, abs=0.05)
+    exp = fit("shifted-exp", sample)
+    assert p["shift"] == pytest.approx(exp.params["shift"], rel=0.01)
+
+
+def test_normal_censored_with_several_cutoffs_is_scipys_mle() -> None:
+    rng = np.random.default_rng(16)
+    y = rng.normal(5.0, 1.3, 400)
+    cut = rng.choice([4.0, 5.5, 6.5], 400)
+    censored = y > cut
+    y = np.minimum(y, cut)
+    mu, sigma, loglik = _normal_censored(y, censored)
+
+    def likelihood(m: float, s: float) -> float:
+        return float(stats.norm.logpdf(y[~censored], m, s).sum()
+                     + stats.norm.logsf(y[censored], m, s).sum())
+
+    assert loglik == pytest.approx(likelihood(mu, sigma), rel=1e-12)
+    ref = stats.norm.fit(stats.CensoredData(uncensored=y[~censored], right=y[censored]))
+    assert loglik >= likelihood(*ref) - 1e-9  # as high as scipy's (here a little higher)
+    assert mu == pytest.approx(ref[0], rel=1e-4) and sigma == pytest.approx(ref[1], rel=1e-4)
