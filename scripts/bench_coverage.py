@@ -11,7 +11,8 @@ of G(384). The target of issue 11 is >= 90% everywhere. Methods:
   resample     the runs resampled, a model chosen and fitted again each time (percentiles);
                point: the chosen model (satspeed 0.1 before the splice)
   smooth-pct   draws from the fitted splice (left tail smoothed), percentiles
-  smooth2-pct  draws smoothed at both ends (the right tail from the best fit), percentiles
+  smooth2-pct  draws smoothed at both ends (the right tail from a fit picked by Akaike
+               weight), percentiles
   smooth2-log  the same draws, a normal interval for log G around the estimate (the default
                of `satspeed predict`: splice.bootstrap_speedup)
 
@@ -54,8 +55,8 @@ def one(truth: str, runs: int, censoring: float, bootstrap: int, seed: int,
     cut = true.isf(censoring) if censoring else math.inf
     sample = Sample(np.minimum(draws, cut), draws > cut)
     g_true = predicted_speedup(true, CORES)
-    right = fit_all(sample)[0]  # as predict_group does
-    spliced = splice.fit_splice(sample, right)
+    fits = fit_all(sample)  # as predict_group does
+    spliced = splice.fit_splice(sample, fits)
     g = splice.speedup(spliced, CORES)
     out = {}
     for method in methods:
@@ -64,10 +65,10 @@ def one(truth: str, runs: int, censoring: float, bootstrap: int, seed: int,
             low, high = bootstrap_speedup(AUTO_MODELS, sample, CORES, bootstrap, rng)
             point = predicted_speedup(chosen, CORES)
         elif method == "smooth2-log":
-            low, high = splice.bootstrap_speedup(sample, spliced, right, CORES, bootstrap, rng)
+            low, high = splice.bootstrap_speedup(sample, spliced, fits, CORES, bootstrap, rng)
             point = g
         else:
-            found = splice.replicates(sample, spliced, right, CORES, bootstrap, rng,
+            found = splice.replicates(sample, spliced, fits, CORES, bootstrap, rng,
                                       smooth_right=method == "smooth2-pct")
             low, high = np.percentile(found, [2.5, 97.5], axis=0)
             point = g

@@ -8,11 +8,14 @@ same command resumes, keeping the rows already there. The truth is the exact ord
 estimate from all the runs; its noise, the difference between the G of two random halves of
 them (about twice the truth's own standard error). Disjoint subsets of --fit-runs runs (after a
 fixed random permutation: rows are written in completion order, which favours short runs) are
-each fitted with every model of --dists, which predicts G(n), n = 2..384. The tables give the
+each fitted with every model of --dists (`auto`: the splice; `model-choice`: the model
+`select.choose` picks, alone, as `auto` was before the splice), which predicts G(n), n = 2..384.
+The tables give the
 mean absolute relative error over n (MARE), the error and the bias at n = 384, and for
---interval-dists the coverage of the bootstrap interval, per family and solver, then averaged.
+--interval-dists the coverage of the bootstrap interval, per family and solver, then averaged
+over all pairs and over those whose truth is sharp (--max-noise).
 
-    python scripts/bench_prediction.py                # campaigns (hours on 2 cores), then tables
+    python scripts/bench_prediction.py                # campaigns (~1 h on 2 cores), then tables
     python scripts/bench_prediction.py --no-run       # only the CSVs already in out/truth
     python scripts/bench_prediction.py --no-run --quick --families uf50-218   # smoke test
 """
@@ -343,6 +346,9 @@ def main() -> None:
     parser.add_argument("--dists", default=f"auto,{MODEL_CHOICE},shifted-exp,lognormal,"
                         "shifted-lognormal,"
                         "shifted-weibull", help="models to predict with")
+    parser.add_argument("--max-noise", type=float, default=0.15,
+                        help="a second summary over the pairs whose truth's halves differ by "
+                        "less than this at 384")
     parser.add_argument("--interval-dists", default="auto",
                         help="models whose bootstrap interval is checked (coverage)")
     parser.add_argument("--bootstrap", type=int, default=100, help="resamples of an interval")
@@ -393,6 +399,11 @@ def main() -> None:
                     print_result(result, dist)
         if results:
             summaries[size] = summarize(results)
+            sharp = {dist: [r for r in rs if r.case.noise[-1] < args.max_noise]
+                     for dist, rs in results.items()}
+            print(f"\nthe same over the pairs whose truth is sharp (its halves differ by less "
+                  f"than {args.max_noise:.0%} at 384):")
+            summarize({dist: rs for dist, rs in sharp.items() if rs})
     goals(summaries, dists)
 
 

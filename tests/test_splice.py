@@ -12,7 +12,7 @@ import pytest
 from scipy import integrate, stats
 
 from satspeed.predict import splice
-from satspeed.predict.fit import Fit, fit
+from satspeed.predict.fit import Fit, fit, fit_all
 from satspeed.predict.models.lognormal import _normal_censored
 from satspeed.predict.models.weibull import weibull_profile
 from satspeed.predict.sample import Sample
@@ -42,7 +42,7 @@ def test_without_tails_the_splice_is_the_runs_own_distribution() -> None:
     """A run of time 0 leaves no tail to fit: E[Z_n] is then the integral of the empirical
     S(t)^n, the mean of the minimum of n runs drawn with replacement (brute force)."""
     values = np.array([0.0, 3.0, 4.0, 10.0, 4.0, 7.0])
-    s = splice.fit_splice(Sample(values, np.zeros(6, bool)), None)
+    s = splice.fit_splice(Sample(values, np.zeros(6, bool)), [])
     assert s.tails == () and s.below == 0.0
     for n in (1, 2, 3):
         brute = np.mean([min(c) for c in itertools.product(values, repeat=n)])
@@ -52,8 +52,8 @@ def test_without_tails_the_splice_is_the_runs_own_distribution() -> None:
 def _definition(s: splice.Splice, n: int, limit: float = math.inf) -> float:
     """E[min(Z_n, limit)] written out from the splice's definition, by adaptive quadrature:
     per tail, int S(t)^n dt with S = 1 - below F(t)/F(cut) below the cut, the Kaplan-Meier
-    steps above, the beyond fit's conditional tail past the last run; weighted by the tails'
-    weights."""
+    steps above, the beyond fits' conditional tails past the last run (Akaike-weighted);
+    weighted by the tails' weights."""
     last = float(s.times[-1])
     total = 0.0
     for tail, weight in zip(s.tails, s.weights, strict=True):
@@ -70,14 +70,15 @@ def _definition(s: splice.Splice, n: int, limit: float = math.inf) -> float:
                                    epsrel=1e-11)[0]
         knots = np.minimum(s.times, limit)
         part += float(np.sum(s.survival[:-1] ** n * np.diff(knots)))
-        if s.beyond is not None and limit > last:
-            at_last = s.beyond.logsf(np.array([last]))[0]
+        for f, w in zip(s.beyond, s.beyond_weights, strict=True):
+            if limit <= last:
+                break
+            at_last = f.logsf(np.array([last]))[0]
 
-            def past(t: float, at_last: float = at_last) -> float:
-                return (s.survival[-1] * math.exp(s.beyond.logsf(np.array([t]))[0]
-                                                  - at_last)) ** n
+            def past(t: float, f: Fit = f, at_last: float = at_last) -> float:
+                return (s.survival[-1] * math.exp(f.logsf(np.array([t]))[0] - at_last)) ** n
 
-            part += integrate.quad(past, last, limit, limit=500, epsrel=1e-11)[0]
+            part += w * integrate.quad(past, last, limit, limit=500, epsrel=1e-11)[0]
         total += weight * part
     return total
 
@@ -86,12 +87,15 @@ def _definition(s: splice.Splice, n: int, limit: float = math.inf) -> float:
 def test_expected_min_is_the_integral_of_its_definition(censored: bool) -> None:
     values = weibull_sample(400, 3)
     sample = mixed_cutoffs(values, 4) if censored else Sample(values, np.zeros(400, bool))
-    if censored:  # the slowest run timed out: the beyond fit supplies the tail past it
+    if censored:  # the slowest run timed out: the full fits supply the tail past it
         sample.censored[np.argmax(sample.values)] = True
-    beyond = fit("weibull", sample)
-    s = splice.fit_splice(sample, beyond)
+    s = splice.fit_splice(sample, fit_all(sample))
     assert len(s.tails) == 2 and s.weights.sum() == pytest.approx(1.0)
-    assert (s.beyond is not None) == censored
+    assert len(s.beyond) == (6 if censored else 0)
+    if censored:
+        aic = np.array([f.aic for f in s.beyond])
+        np.testing.assert_allclose(s.beyond_weights, np.exp(-(aic - aic.min()) / 2)
+                                   / np.exp(-(aic - aic.min()) / 2).sum())
     cores = np.array([1.0, 2.0, 16.0, 384.0])
     got = splice.expected_min(s, cores)
     for n, value in zip(cores, got, strict=True):
@@ -122,13 +126,13 @@ def test_from_many_runs_the_splice_finds_the_closed_form(shift: float, shape: fl
     cut = np.quantile(values, 0.8)
     for sample in (Sample(values, np.zeros(len(values), bool)),
                    Sample(np.minimum(values, cut), values > cut)):
-        s = splice.fit_splice(sample, fit("shifted-weibull", sample))
+        s = splice.fit_splice(sample, [fit("shifted-weibull", sample)])
         np.testing.assert_allclose(splice.expected_min(s, cores), exact, rtol=0.015)
 
 
 def test_draws_follow_the_splice_and_reach_below_the_fastest_run() -> None:
     sample = Sample(weibull_sample(300, 8), np.zeros(300, bool))
-    s = splice.fit_splice(sample, None)
+    s = splice.fit_splice(sample, [])
     draws = splice.draw(s, 200_000, np.random.default_rng(9))
     assert draws.min() < sample.values.min()
     assert np.mean(draws <= s.cut) == pytest.approx(s.below, abs=0.005)
@@ -141,7 +145,7 @@ def test_draws_follow_the_splice_and_reach_below_the_fastest_run() -> None:
 
 def test_bootstrap_interval_holds_the_estimate_and_is_reproducible() -> None:
     sample = mixed_cutoffs(weibull_sample(150, 10), 11)
-    right = fit("weibull", sample)
+    right = fit_all(sample)
     s = splice.fit_splice(sample, right)
     cores = np.array([1.0, 4.0, 64.0])
     low, high = splice.bootstrap_speedup(sample, s, right, cores, 30,

@@ -87,6 +87,26 @@ class Prediction:
     restricted_to: float | None = None  # tau of the restricted means (None: no timeouts)
     spliced: splice.Splice | None = None  # what predicted the multi-walk (`--dist auto`)
 
+    @property
+    def method(self) -> str:
+        """What E[Z_n] came from, in a word: "splice", or the model's name."""
+        return "splice" if self.spliced is not None else self.chosen.model
+
+    @property
+    def method_note(self) -> str:
+        """How E[Z_n] was predicted, in lines of at most 80 characters."""
+        s = self.spliced
+        if s is None:
+            return f"predicted from the {self.chosen.model} fit (--dist)"
+        line = f"predicted from the runs above {s.cut:.4g} and a left tail fitted below it"
+        tails = ", ".join(f"{w:.0%} {t.model}" for t, w in zip(s.tails, s.weights, strict=True))
+        line += f":\n  {tails}" if tails else " (none could be fitted: the runs alone)"
+        if s.beyond:  # the two heaviest of the Akaike-weighted tails
+            top = np.argsort(-s.beyond_weights)[:2]
+            line += "\n  past the last run (timed out): " + ", ".join(
+                f"{s.beyond_weights[i]:.0%} {s.beyond[i].model}" for i in top) + ", ..."
+        return line
+
 
 def predict_group(group: Group, options: PredictOptions) -> Prediction:
     sample = group.sample
@@ -98,10 +118,9 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
     chosen = choose(fits) if options.dist == "auto" else fits[0]
     cores = np.array(options.cores, dtype=float)
     with_one = np.concatenate([[1], options.cores])
-    # the splice's right tail (past a last run that timed out, and in its bootstrap): the best
-    # fit by AIC, whatever its left tail, which the splice does not take from it
-    right = fits[0]
-    spliced = splice.fit_splice(sample, right) if options.dist == "auto" else None
+    # past a last run that timed out (and in the bootstrap), the splice extends the runs with
+    # the right tails of all the fits, Akaike-weighted: it takes no left tail from them
+    spliced = splice.fit_splice(sample, fits) if options.dist == "auto" else None
     if spliced is not None:
         times_with_one = splice.expected_min(spliced, with_one)
     else:
@@ -110,7 +129,7 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
     if not options.bootstrap:
         low = high = np.full(len(cores), np.nan)
     elif spliced is not None:
-        low, high = splice.bootstrap_speedup(sample, spliced, right, cores, options.bootstrap,
+        low, high = splice.bootstrap_speedup(sample, spliced, fits, cores, options.bootstrap,
                                               rng)
     else:
         low, high = bootstrap_speedup((options.dist,), sample, cores, options.bootstrap, rng)

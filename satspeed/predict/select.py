@@ -1,4 +1,5 @@
-"""Which fit to predict with (`--dist auto`), and whether a fit is plausible at all.
+"""Which fit a group's portfolios and allocation use (`chosen`), and whether a fit is
+plausible at all. (The multi-walk itself is predicted by the splice: satspeed.predict.splice.)
 
 Model choice: among AUTO_MODELS, the most general model within 10 AIC units of the best.
 Goodness of fit: a parametric bootstrap of the Kolmogorov-Smirnov distance between the
@@ -14,7 +15,7 @@ from scipy import stats
 from satspeed.predict.fit import Fit, fit
 from satspeed.predict.sample import Sample
 
-# What `--dist auto` chooses from (see `choose`). Exponential and Weibull are fitted and
+# What `chosen` is chosen from (see `choose`). Exponential and Weibull are fitted and
 # reported too, but not chosen automatically: both put mass down to zero time, so their speedup
 # grows without bound (n, or n^(1/k) for a Weibull shape k < 1); on random 3-SAT, allowing them
 # doubled the error at 384 cores (scripts/bench_prediction.py; README).

@@ -10,17 +10,20 @@ and S elsewhere for small n. The splice takes each part from where it is known b
   runs with everything above t_q censored there (so the body cannot pull the tail), scaled to
   the Kaplan-Meier mass below t_q. Two tails, a shifted Weibull (a power-law left tail of
   fitted index) and a shifted lognormal, are averaged with Akaike weights;
-- beyond the last run, where runs timed out: the best full parametric fit's tail.
+- past the last run, when it timed out: the tails of the full fits (every model fitted to all
+  the runs), averaged with Akaike weights, so that the model uncertainty of an extrapolated
+  mean enters the estimate and, through draws from a model picked by weight, the interval.
 
-Measured on 14 real (instance, solver) pairs against 20,000-run truths (scripts/
-bench_prediction.py), from 500 runs: mean error 6.8% over n = 2..384 and 11.6% at 384,
-against 10.0% and 13.1% for the best AIC model; with the cut at the 0.1, 0.2 or 0.3 quantile
-alike at 500 runs, 0.3 best at 100 runs (15.8% against 17.8% at 0.2; README).
+Measured on 24 real (instance, solver) pairs against 2,500-20,000-run truths (scripts/
+bench_prediction.py), from 500 runs: mean error 8.5% over n = 2..384 and 14.5% at 384,
+against 13.4% and 16.8% for the model `select.choose` picks; with the cut at the 0.1, 0.2 or
+0.3 quantile alike at 500 runs, 0.3 best at 100 runs (README).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +46,8 @@ _DEPTH = 1e-10  # below this fraction of the tail's mass at the cut, S(t)^n is 1
 class Splice:
     """A fitted splice: tails (fitted to the runs censored at `cut`) with their Akaike
     `weights`, the Kaplan-Meier mass `below` the cut, the run times from the cut on (`times`)
-    with the Kaplan-Meier survival just after each, and the fit used beyond the last run."""
+    with the Kaplan-Meier survival just after each, and the fits used past the last run with
+    their Akaike weights (none when the last run was solved)."""
 
     tails: tuple[Fit, ...]
     weights: np.ndarray
@@ -51,7 +55,8 @@ class Splice:
     below: float
     times: np.ndarray
     survival: np.ndarray
-    beyond: Fit | None
+    beyond: tuple[Fit, ...]
+    beyond_weights: np.ndarray
 
     @property
     def shift(self) -> float:
@@ -76,23 +81,33 @@ def cut_of(sample: Sample) -> float:
     return float(solved[m - 1])
 
 
-def fit_splice(sample: Sample, beyond: Fit | None) -> Splice:
-    """Fit the splice to a sample (at least one solved run); `beyond` is the model of the tail
-    past the last run, used only when the last run timed out. Where no tail can be fitted (a
-    run of time 0, say), the splice is the Kaplan-Meier estimate all the way down."""
+def fit_splice(sample: Sample, beyond: Sequence[Fit]) -> Splice:
+    """Fit the splice to a sample (at least one solved run); `beyond` are full fits whose tails
+    extend it past the last run, used (Akaike-weighted) only when the last run timed out.
+    Where no tail can be fitted (a run of time 0, say), the splice is the Kaplan-Meier
+    estimate all the way down."""
     cut = cut_of(sample)
     tail_sample = Sample(np.minimum(sample.values, cut), sample.censored | (sample.values > cut))
     with np.errstate(all="ignore"):  # a run of time 0 has no log: that tail is not usable
         tails = tuple(t for t in (fit(m, tail_sample) for m in TAIL_MODELS) if _usable(t))
     if not tails:
         cut = float(np.min(sample.values))
-    loglik = np.array([t.loglik for t in tails])  # same number of parameters: AIC ~ loglik
-    weights = np.exp(loglik - np.max(loglik, initial=-math.inf)) if tails else loglik
+    weights = akaike_weights(tails)
     times, survival = kaplan_meier(sample)
     at = int(np.searchsorted(times, cut))
     below = float(1.0 - survival[at]) if tails else 0.0
-    return Splice(tails, weights / max(weights.sum(), 1e-300), cut, below, times[at:],
-                  survival[at:], beyond if survival[-1] > 0 else None)
+    past = tuple(f for f in beyond if _usable(f)) if survival[-1] > 0 else ()
+    return Splice(tails, weights, cut, below, times[at:], survival[at:], past,
+                  akaike_weights(past))
+
+
+def akaike_weights(fits: Sequence[Fit]) -> np.ndarray:
+    """exp(-AIC/2), normalised (Burnham & Anderson)."""
+    aic = np.array([f.aic for f in fits])
+    if not len(aic):
+        return aic
+    weights = np.exp(-(aic - np.min(aic)) / 2)
+    return weights / weights.sum()
 
 
 def _usable(tail: Fit) -> bool:
@@ -130,23 +145,32 @@ def _head(s: Splice, tail: Fit, cores: np.ndarray, limit: float | None) -> np.nd
 
 
 def _body(s: Splice, cores: np.ndarray, limit: float | None) -> np.ndarray:
-    """int_cut^inf S(t)^n dt: the Kaplan-Meier steps, then `beyond` past the last run."""
+    """int_cut^inf S(t)^n dt: the Kaplan-Meier steps, then past the last run the `beyond`
+    tails (their integrals Akaike-weighted)."""
     times = s.times if limit is None else np.minimum(s.times, limit)
     widths = np.diff(times)
     out = (s.survival[:-1][None, :] ** cores[:, None] * widths[None, :]).sum(axis=1)
     last, tail_mass = float(s.times[-1]), float(s.survival[-1])
-    if s.beyond is None or tail_mass <= 0 or (limit is not None and limit <= last):
+    if not s.beyond or tail_mass <= 0 or (limit is not None and limit <= last):
         return out
-    # past the last run: S(t) = S(T) S_b(t) / S_b(T), in log(t) up to S_b's 1e-16 quantile
-    end = s.beyond.isf(1e-16 * math.exp(float(s.beyond.logsf(np.array([last]))[0])))
+    for f, weight in zip(s.beyond, s.beyond_weights, strict=True):
+        out = out + weight * _past(f, last, tail_mass, cores, limit)
+    return out
+
+
+def _past(f: Fit, last: float, tail_mass: float, cores: np.ndarray, limit: float | None
+          ) -> np.ndarray:
+    """int_last^limit (S(T) S_f(t) / S_f(T))^n dt, in log(t) up to S_f's 1e-16 quantile."""
+    at_last = float(f.logsf(np.array([last]))[0])
+    end = f.isf(1e-16 * math.exp(at_last))
     end = min(end, limit) if limit is not None else end
     if not end > last:
-        return out
+        return np.zeros(len(cores))
     u = np.linspace(math.log(last), math.log(end), _NODES)
     t = np.exp(u)
-    log_s = math.log(tail_mass) + s.beyond.logsf(t) - s.beyond.logsf(np.array([last]))[0]
+    log_s = math.log(tail_mass) + f.logsf(t) - at_last
     terms = np.exp(u[None, :] + cores[:, None] * log_s[None, :])
-    return out + terms @ _simpson(u)
+    return terms @ _simpson(u)
 
 
 def _simpson(u: np.ndarray) -> np.ndarray:
@@ -173,12 +197,16 @@ def draw(s: Splice, size: int, rng: np.random.Generator) -> np.ndarray:
     index = np.searchsorted(jumps, u[high], side="left")
     past = index >= len(s.times)
     values = s.times[np.minimum(index, len(s.times) - 1)]
-    if past.any() and s.beyond is not None:  # the mass past the last run (it timed out)
-        last = float(s.times[-1])
-        log_tail = float(s.beyond.logsf(np.array([last]))[0])
+    if past.any() and s.beyond:  # the mass past the last run (it timed out): from a tail
+        last = float(s.times[-1])  # picked by its weight
         rest = (1.0 - u[high][past]) / s.survival[-1]  # in (0, 1]
-        values[past] = s.beyond.family.isf(rest * math.exp(log_tail),
-                                           **s.beyond.kind.scipy_args(s.beyond.params))
+        which = rng.choice(len(s.beyond), size=len(rest), p=s.beyond_weights)
+        drawn = np.empty(len(rest))
+        for i, f in enumerate(s.beyond):
+            mine = which == i
+            at_last = math.exp(float(f.logsf(np.array([last]))[0]))
+            drawn[mine] = f.family.isf(rest[mine] * at_last, **f.kind.scipy_args(f.params))
+        values[past] = drawn
     out[high] = values
     return out
 
@@ -189,14 +217,14 @@ def speedup(s: Splice, cores: np.ndarray) -> np.ndarray:
     return times[0] / times[1:]
 
 
-def bootstrap_speedup(sample: Sample, s: Splice, model: Fit, cores: np.ndarray,
+def bootstrap_speedup(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray,
                       resamples: int, rng: np.random.Generator, level: float = 0.95
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Interval of G(n): the estimate times exp(-+z sd), sd the standard deviation of log G(n)
     over the smoothed bootstrap of `replicates`. Percentiles of the replicates instead would
     count the estimate's bias at many cores twice (the replicates are centred on the estimate
     plus its bias); the coverage of each variant is in the README (scripts/bench_coverage.py)."""
-    found = replicates(sample, s, model, cores, resamples, rng)
+    found = replicates(sample, s, fits, cores, resamples, rng)
     if len(found) < 2:
         nan = np.full(len(cores), np.nan)
         return nan, nan
@@ -206,28 +234,33 @@ def bootstrap_speedup(sample: Sample, s: Splice, model: Fit, cores: np.ndarray,
     return estimate * np.exp(-z * spread), estimate * np.exp(z * spread)
 
 
-def replicates(sample: Sample, s: Splice, model: Fit, cores: np.ndarray, resamples: int,
-               rng: np.random.Generator, smooth_right: bool = True) -> np.ndarray:
+def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray,
+               resamples: int, rng: np.random.Generator, smooth_right: bool = True
+               ) -> np.ndarray:
     """G(n) of `resamples` bootstrap samples smoothed at both ends: as many runs as the data,
-    drawn from the fitted splice (`draw`), those above the runs' `RIGHT_QUANTILE` taken from
-    `model`'s tail instead (unless not `smooth_right`), censored as the data were
-    (`censor_like`), each fitted again. Resampling the runs can put no run below the fastest
-    (on which the speedup at many cores rests) nor above the slowest (on which the mean of a
-    heavy right tail rests). Shape (replicates that could be fitted, len(cores))."""
+    drawn from the fitted splice (`draw`), those above the runs' `RIGHT_QUANTILE` taken
+    instead from the tail of one of the full `fits`, picked by its Akaike weight (unless not
+    `smooth_right`), censored as the data were (`censor_like`), each fitted again (its full
+    fits too, where it has timeouts). Resampling the runs can put no run below the fastest (on
+    which the speedup at many cores rests) nor above the slowest (on which the mean of a
+    heavy right tail rests), and never shows how uncertain the model of an extrapolated tail
+    is. Shape (replicates that could be fitted, len(cores))."""
     cutoffs = censoring(sample)
     high = float(np.quantile(sample.observed, RIGHT_QUANTILE))
-    log_sf_high = float(model.logsf(np.array([high]))[0]) if smooth_right else -math.inf
-    args = model.kind.scipy_args(model.params)
+    usable = [f for f in fits if _usable(f)] if smooth_right else []
+    weights = akaike_weights(usable)
     found = []
     for _ in range(resamples):
         draws = draw(s, len(sample.values), rng)
         over = draws > high
-        if over.any() and math.isfinite(log_sf_high):
-            draws[over] = model.family.isf(rng.random(int(over.sum())) * math.exp(log_sf_high),
-                                           **args)
+        if over.any() and usable:
+            f = usable[int(rng.choice(len(usable), p=weights))]
+            at_high = math.exp(float(f.logsf(np.array([high]))[0]))
+            draws[over] = f.family.isf(rng.random(int(over.sum())) * at_high,
+                                       **f.kind.scipy_args(f.params))
         boot = censor_like(sample, draws, rng, cutoffs)
         if len(np.unique(boot.observed)) < 2:
             continue
-        beyond = fit(model.model, boot) if boot.censored.any() else None
+        beyond = [fit(f.model, boot) for f in fits] if boot.censored.any() else []
         found.append(speedup(fit_splice(boot, beyond), cores))
     return np.array(found).reshape(len(found), len(cores))

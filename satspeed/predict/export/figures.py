@@ -186,7 +186,7 @@ def _speedup_figure(plt, p: Prediction):
     low = np.array([r.speedup_low for r in p.rows])
     high = np.array([r.speedup_high for r in p.rows])
     ax.plot(n, n, color="grey", ls="--", lw=1, label="linear")
-    ax.plot(n, pred, color="C0", lw=2, label=f"predicted ({p.chosen.model})")
+    ax.plot(n, pred, color="C0", lw=2, label=f"predicted ({p.method})")
     if np.isfinite(low).any():
         ax.fill_between(n, low, high, color="C0", alpha=0.2, label="95% bootstrap interval")
     obs = np.array([r.observed_speedup for r in p.rows])

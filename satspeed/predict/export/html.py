@@ -150,7 +150,7 @@ def _summary(outcome: Outcome) -> str:
     rows = [_summary_row(p.group, p, n) for p in outcome.predictions]
     rows += [_summary_row(g, None, n) for g, _ in outcome.skipped]
     headings = ["instance", "solver", "params", "runs", "solved", "timeouts", "errors",
-                f"median ({outcome.measure})", "model", f"speedup at {n}", "95% CI"]
+                f"median ({outcome.measure})", "predicted from", f"speedup at {n}", "95% CI"]
     skipped = "".join(f"<p class=note>skipped {_e(g.label)}: {_e(reason)}</p>"
                       for g, reason in outcome.skipped)
     return ("<h2>Summary</h2><p class=note>click a heading to sort</p>"
@@ -169,7 +169,7 @@ def _summary_row(g: Group, p: Prediction | None, cores: int) -> list[str]:
              _cell(str(g.errors), g.errors), _cell(_num(median, ".4g"), median)]
     if row is None:
         return [*cells, _cell("skipped", left=True), _cell("-", math.nan), _cell("-", math.nan)]
-    return [*cells, _cell(p.chosen.model, left=True),
+    return [*cells, _cell(p.method, left=True),
             _cell(_num(row.predicted_speedup), row.predicted_speedup),
             _cell(f"{_num(row.speedup_low)}-{_num(row.speedup_high)}", row.speedup_low)]
 
@@ -187,7 +187,8 @@ def _group(p: Prediction, measure: str, index: int) -> str:
     return "\n".join([
         f"<section class=group><h3>{_e(g.label)}</h3>",
         f"<p class=note>runs {len(p.sample.values)}, solved {len(p.sample.values) - censored}, "
-        f"timeouts {censored}, errors {g.errors}; chosen model {_e(p.chosen.model)} (*)</p>",
+        f"timeouts {censored}, errors {g.errors}; chosen model {_e(p.chosen.model)} (*); "
+        f"{_e(p.method_note)}</p>",
         _table(["model", "parameters", "log-lik", "AIC", "GoF p"], fits, "fits", left=(0, 1)),
         _predictions(p, measure),
         f"<figure class=rtd>{_inline(rtd)}</figure><figure class=speedup>{_inline(speedup)}"

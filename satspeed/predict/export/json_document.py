@@ -25,7 +25,8 @@ Schema (version 4), one object:
                   best_pure: {solver, predicted_time, objective}, gain}
     RESTRICTED = predicted_restricted_speedup, observed_restricted_speedup,
                  race_restricted_speedup
-    SPLICE = {cut, below, tails: [{model, params, loglik, weight}], beyond}
+    SPLICE = {cut, below, tails: [{model, params, loglik, weight}],
+              beyond: [{model, weight}]}
 Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
 
 Censoring: where runs timed out, `restricted_to` is tau, the smallest value at which a run or
@@ -40,9 +41,10 @@ exceeds the number of runs, so nothing but the fitted model speaks for that n.
 Prediction: `method` is "splice" (`--dist auto`) or "model" (`--dist NAME`). With "splice",
 predicted_time is E[Z_n] = int_0^inf S(t)^n dt for S the Kaplan-Meier estimate of the runs
 above `cut` (the 0.3 quantile of the solved runs, at least 10 of them), and below it
-1 - below * F(t) / F(cut), averaged over the `tails` (models fitted to the runs censored at
-`cut`) with their Akaike `weight`s; past the last run, if it timed out, the tail of the
-`beyond` model (the chosen one). With "model", `splice` is null and everything comes from
+1 - below * F(t) / F(cut), one integral per tail in `tails` (models fitted to the runs
+censored at `cut`), averaged with their Akaike `weight`s; past the last run, if it timed out,
+S(T) S_f(t) / S_f(T) for each full fit f in `beyond`, averaged likewise (`beyond` is empty
+when the last run was solved). With "model", `splice` is null and everything comes from
 `chosen`. `chosen` is the fitted model (among shifted-exp, lognormal, shifted-lognormal the
 most general within 10 AIC units of the best); portfolios and allocation use it for every
 member.
@@ -126,7 +128,8 @@ def _splice_json(s: Splice | None) -> dict | None:
     return {"cut": s.cut, "below": s.below,
             "tails": [{"model": t.model, "params": t.params, "loglik": _clean(t.loglik),
                        "weight": float(w)} for t, w in zip(s.tails, s.weights, strict=True)],
-            "beyond": None if s.beyond is None else s.beyond.model}
+            "beyond": [{"model": f.model, "weight": float(w)}
+                       for f, w in zip(s.beyond, s.beyond_weights, strict=True)]}
 
 
 def _portfolio_json(pf: PortfolioPrediction) -> dict:

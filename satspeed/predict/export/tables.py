@@ -57,23 +57,10 @@ def print_tables(predictions: list[Prediction], skipped: list[tuple[Group, str]]
             fits.add_row(f.model + mark, _params_text(f.params), f"{f.loglik:.1f}",
                          f"{f.aic:.1f}", _fmt(f.gof_pvalue, ".3f") if f.gof_pvalue else "-")
         console.print(fits)
-        console.print(_method_line(p))
+        console.print(p.method_note)
         console.print(_speedup_table(p, measure))
     for g, reason in skipped:
         console.print(f"[yellow]skipped[/] {g.label}: {reason}")
-
-
-def _method_line(p: Prediction) -> str:
-    """How E[Z_n] below was predicted (the table's * marks `chosen`)."""
-    s = p.spliced
-    if s is None:
-        return f"predicted from the {p.chosen.model} fit (--dist)"
-    line = f"predicted from the runs above {s.cut:.4g} and a left tail fitted below it"
-    tails = ", ".join(f"{w:.0%} {t.model}" for t, w in zip(s.tails, s.weights, strict=True))
-    line += f":\n  {tails}" if tails else " (none could be fitted: the runs alone)"
-    if s.beyond is not None:
-        line += f"\n  past the last run (it timed out): the {s.beyond.model} fit"
-    return line
 
 
 def _speedup_table(p: Prediction, measure: str) -> Table:

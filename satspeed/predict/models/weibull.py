@@ -100,10 +100,14 @@ class ShiftedWeibull(Model):
             return low - scale * math.gamma(1 + 1 / k) * runs ** (-1 / k), k, scale
 
         start, k, scale = anchored(0.0)
-        if low <= 0 or start <= 0 or np.all(values == low):
-            return {"shift": 0.0, "shape": k, "scale": scale}
-        x0 = optimize.brentq(lambda x: x - anchored(x)[0], 0.0, low * (1 - 1e-9),
-                             xtol=low * 1e-7)
+        unshifted = {"shift": 0.0, "shape": k, "scale": scale}
+        if low <= 0 or not start > 0 or np.all(values == low):
+            return unshifted
+        try:
+            x0 = optimize.brentq(lambda x: x - anchored(x)[0], 0.0, low * (1 - 1e-9),
+                                 xtol=low * 1e-7)
+        except ValueError:  # no root (absurd runtimes such as 1e308 next to 0.5): unshifted
+            return unshifted
         _, k, scale = anchored(x0)
         return {"shift": x0, "shape": k, "scale": scale}
 
