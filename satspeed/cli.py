@@ -293,10 +293,14 @@ def solvers_command() -> None:
               "the PAR-2 score (a run past the cutoff counts twice the cutoff).")
 @click.option("--par-cutoff", type=click.FloatRange(min=0, min_open=True), default=None,
               help="PAR-2 cutoff in the measure (default: the runs' cutoff).")
+@click.option("--restarts", is_flag=True,
+              help="Also the best fixed restart cutoff t* and E[T_t*] (from the runs and the "
+              "chosen fit), Luby's strategy, and n walkers restarting at t*.")
 def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | None,
             dist: str, bootstrap: int, gof_samples: int, seed: int, as_json: bool,
             output: Path | None, plot: Path | None, portfolios: tuple[str, ...],
-            allocate: int | None, allocate_objective: str, par_cutoff: float | None) -> None:
+            allocate: int | None, allocate_objective: str, par_cutoff: float | None,
+            restarts: bool) -> None:
     """Fit runtime distributions to the runs in CSV and predict multi-walk speedup.
 
     Exit codes: 0 done (groups that cannot be fitted are reported and skipped), 1 bad input
@@ -306,7 +310,7 @@ def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | 
 
     sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
                              seed, as_json, output, plot, portfolios, allocate,
-                             allocate_objective, par_cutoff))
+                             allocate_objective, par_cutoff, restarts))
 
 
 @main.command("compare")
@@ -366,4 +370,4 @@ def report_verb(csv: Path, output: Path | None, **predict_options: object) -> No
 
 # predict's own options (the same objects: the same meaning, defaults and help)
 report_verb.params += [p for p in predict.params if p.name not in ("csv", "as_json", "output",
-                                                                   "plot")]
+                                                                   "plot", "restarts")]

@@ -24,9 +24,9 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
                     dist: str, bootstrap: int, gof_samples: int, seed: int, as_json: bool,
                     output: Path | None, plot: Path | None, portfolios: tuple[str, ...] = (),
                     allocate: int | None = None, allocate_objective: str = "mean",
-                    par_cutoff: float | None = None) -> int:
+                    par_cutoff: float | None = None, restarts: bool = False) -> int:
     options, wanted = resolve_options(cores, max_cores, measure, dist, bootstrap, gof_samples,
-                                      seed, portfolios, allocate)
+                                      seed, portfolios, allocate, restarts)
     if output is not None:  # checked now, not after minutes of bootstrap
         check_writable(output, output.parent)
     if plot is not None:
@@ -54,7 +54,8 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
 
 def resolve_options(cores: str | None, max_cores: int | None, measure: str | None, dist: str,
                     bootstrap: int, gof_samples: int, seed: int, portfolios: tuple[str, ...],
-                    allocate: int | None) -> tuple[PredictOptions, list[dict[str, int]]]:
+                    allocate: int | None, restarts: bool = False
+                    ) -> tuple[PredictOptions, list[dict[str, int]]]:
     """The options of a prediction, and the portfolios asked for, from the command line
     (click's BadParameter, exit 2, for a bad --cores or --portfolio)."""
     try:
@@ -64,7 +65,7 @@ def resolve_options(cores: str | None, max_cores: int | None, measure: str | Non
                                  param_hint="--cores") from None
     wanted = [_portfolio_option(text) for text in portfolios]
     options = PredictOptions(_measure(measure, bool(wanted or allocate)), core_counts, dist,
-                             bootstrap, gof_samples, seed)
+                             bootstrap, gof_samples, seed, restarts)
     return options, wanted
 
 

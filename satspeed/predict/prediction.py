@@ -16,6 +16,7 @@ from satspeed.predict.fit import Fit, fit, fit_all
 from satspeed.predict.groups import Group, problem
 from satspeed.predict.observed import observed_expected_min, restriction
 from satspeed.predict.quadrature import portfolio_restricted, quadrature
+from satspeed.predict.restarts import RestartReport, report
 from satspeed.predict.sample import Sample
 from satspeed.predict.select import choose, gof_pvalue
 from satspeed.predict.speedup import bootstrap_speedup, expected_min
@@ -31,6 +32,7 @@ class PredictOptions:
     bootstrap: int = 100
     gof_samples: int = 100
     seed: int = 0
+    restarts: bool = False  # also the best restart cutoff (satspeed.predict.restarts)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Prediction:
     rows: list[CoreRow]
     restricted_to: float | None = None  # tau of the restricted means (None: no timeouts)
     spliced: splice.Splice | None = None  # what predicted the multi-walk (`--dist auto`)
+    restarts: RestartReport | None = None  # with --restarts
 
     @property
     def method(self) -> str:
@@ -148,7 +151,9 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
             float(observed[0] / race_mean), len(races[j]),
             sum(timed_out for _, timed_out in races[j]), n > len(sample.values),
             *(float(column[j]) for column in restricted)))
-    return Prediction(group, sample, fits, chosen, rows, tau, spliced)
+    restarted = (report(sample, chosen, options.cores, float(times_with_one[0]))
+                 if options.restarts else None)
+    return Prediction(group, sample, fits, chosen, rows, tau, spliced, restarted)
 
 
 def _restricted_speedups(chosen: Fit, spliced: splice.Splice | None, sample: Sample,

@@ -3,7 +3,7 @@
 Schema (version 4), one object:
   schema: 4, satspeed_version, csv, measure, cores: [n...],
   groups: [{instance, instance_sha256, solver, params, runs, solved, timeouts, errors,
-            method, chosen, splice, restricted_to,
+            method, chosen, splice, restricted_to, restarts,
             fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
             predictions: [{cores, predicted_time, predicted_speedup, speedup_low, speedup_high,
                            observed_speedup, observed_is_bound, race_speedup, race_runs,
@@ -27,6 +27,11 @@ Schema (version 4), one object:
                  race_restricted_speedup
     SPLICE = {cut, below, tails: [{model, params, loglik, weight}],
               beyond: [{model, weight}]}
+    restarts: null, or with --restarts {runs: RESTART, fit: RESTART,
+                                        walkers: [{cores, time, speedup}]}
+    RESTART = {source, mean, cutoff, time, gain, valid_to, luby_unit, luby_time}
+      (cutoff null: no cutoff beats running on; walkers: n walkers each restarting at the
+      runs' cutoff, speedup over one walker without restarts; Luby null from a fit)
 Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
 
 Censoring: where runs timed out, `restricted_to` is tau, the smallest value at which a run or
@@ -49,11 +54,11 @@ when the last run was solved). With "model", `splice` is null and everything com
 most general within 10 AIC units of the best); portfolios and allocation use it for every
 member.
 
-Schema 4 added method and splice (the default prediction became the splice) and the shifted-
-weibull fit. Schema 3 added restricted_to, extrapolated and the RESTRICTED speedups, made
-relative_error compare restricted means under censoring, and made observed_is_bound exact for
-any mix of cutoffs (schema 2: n <= timeouts). Schema 2 added portfolio_races, portfolios,
-allocation and race_timeouts to schema 1.
+Schema 5 added restarts. Schema 4 added method and splice (the default prediction became the
+splice) and the shifted-weibull fit. Schema 3 added restricted_to, extrapolated and the
+RESTRICTED speedups, made relative_error compare restricted means under censoring, and made
+observed_is_bound exact for any mix of cutoffs (schema 2: n <= timeouts). Schema 2 added
+portfolio_races, portfolios, allocation and race_timeouts to schema 1.
 """
 
 from __future__ import annotations
@@ -69,9 +74,10 @@ from satspeed.predict.allocate import AllocationReport, AllocationResult
 from satspeed.predict.outcome import Outcome
 from satspeed.predict.portfolio import Configuration, PortfolioPrediction
 from satspeed.predict.prediction import CoreRow
+from satspeed.predict.restarts import RestartReport, Restarts
 from satspeed.predict.splice import Splice
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _clean(value: float) -> float | None:
@@ -92,6 +98,7 @@ def render(outcome: Outcome) -> str:
             "method": "model" if p.spliced is None else "splice",
             "chosen": p.chosen.model, "splice": _splice_json(p.spliced),
             "restricted_to": p.restricted_to,
+            "restarts": None if p.restarts is None else _restarts_json(p.restarts),
             "fits": [{"model": f.model, "params": f.params, "loglik": _clean(f.loglik),
                       "aic": _clean(f.aic), "gof_pvalue": _clean(f.gof_pvalue)}
                      for f in p.fits],
@@ -120,6 +127,17 @@ def render(outcome: Outcome) -> str:
         "allocation": None if o.allocation is None else _allocation_json(o.allocation),
     }
     return json.dumps(document, indent=2)
+
+
+def _restarts_json(r: RestartReport) -> dict:
+    def one(x: Restarts) -> dict:
+        return {"source": x.source, "mean": _clean(x.mean), "cutoff": _clean(x.cutoff),
+                "time": _clean(x.time), "gain": _clean(x.gain), "valid_to": _clean(x.valid_to),
+                "luby_unit": _clean(x.luby_unit), "luby_time": _clean(x.luby_time)}
+
+    return {"runs": one(r.runs), "fit": one(r.fit),
+            "walkers": [{"cores": n, "time": _clean(t), "speedup": _clean(r.runs.mean / t)}
+                        for n, t in zip(r.cores, r.walkers, strict=True)]}
 
 
 def _splice_json(s: Splice | None) -> dict | None:

@@ -18,6 +18,7 @@ from satspeed.predict.groups import Group
 from satspeed.predict.outcome import Outcome
 from satspeed.predict.portfolio import Configuration, PortfolioPrediction
 from satspeed.predict.prediction import Prediction
+from satspeed.predict.restarts import MIN_SOLVED, RestartReport
 
 # Tables fit 80 columns: a rule under the headings, two spaces between columns, no frame.
 COMPACT: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False,
@@ -59,8 +60,33 @@ def print_tables(predictions: list[Prediction], skipped: list[tuple[Group, str]]
         console.print(fits)
         console.print(p.method_note)
         console.print(_speedup_table(p, measure))
+        if p.restarts is not None:
+            console.print(_restarts_table(p.restarts, p, measure))
     for g, reason in skipped:
         console.print(f"[yellow]skipped[/] {g.label}: {reason}")
+
+
+def _restarts_table(r: RestartReport, p: Prediction, measure: str) -> Table:
+    """t*, E[T_t*], gain and Luby per source, then n walkers restarting at the runs' t*."""
+    notes = [f"restarts every t {measure}: E[T_t] = E\\[min(Y, t)] / F(t); gain = "
+             "E\\[Y] / E\\[T_t*] (1: restarts cannot help)",
+             f"runs: t* among runs with at least {MIN_SOLVED} solved by then, up to "
+             f"{r.runs.valid_to:.4g} (the last run); optimistic with few runs"]
+    walkers = [f"{n}: {_fmt(r.runs.mean / t)} (vs {_fmt(row.predicted_speedup)})"
+               for n, t, row in zip(r.cores, r.walkers, p.rows, strict=True)
+               if n > 1 and math.isfinite(t)]
+    if walkers:
+        notes.append("n walkers restarting at the runs' t*, speedup over one without restarts"
+                     " (vs without restarts): " + ", ".join(walkers))
+    table = Table(caption="\n".join(notes), caption_justify="left", **COMPACT)
+    for col in ("restarts", "t*", "E[T_t*]", "gain", "Luby unit", "Luby E[T]"):
+        table.add_column(col, justify="left" if col == "restarts" else "right")
+    for source in (r.runs, r.fit):
+        never = not math.isfinite(source.cutoff)
+        table.add_row(source.source, "never" if never else _fmt(source.cutoff, ".4g"),
+                      _fmt(source.time, ".4g"), _fmt(source.gain),
+                      _fmt(source.luby_unit, ".4g"), _fmt(source.luby_time, ".4g"))
+    return table
 
 
 def _speedup_table(p: Prediction, measure: str) -> Table:
