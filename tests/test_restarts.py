@@ -113,7 +113,10 @@ def test_predict_restarts_end_to_end(tmp_path: Path) -> None:
     assert block["runs"]["gain"] > 1 and block["runs"]["cutoff"] is not None
     assert [w["cores"] for w in block["walkers"]] == [1, 2, 8]
     assert block["walkers"][0]["time"] == pytest.approx(block["runs"]["time"])
-    tables = runner.invoke(main, args)
+    tables = runner.invoke(main, [*args, "--plot", str(tmp_path / "figs")])
     assert tables.exit_code == 0 and "Luby E[T]" in tables.stdout
+    drawn = sorted(".".join(p.name.split(".")[-2:]) for p in (tmp_path / "figs").iterdir())
+    assert drawn == ["restarts.png", "restarts.svg", "rtd.png", "rtd.svg", "speedup.png",
+                     "speedup.svg"]
     no_flag = runner.invoke(main, [*args[:-1], "--json"])
     assert json.loads(no_flag.stdout)["groups"][0]["restarts"] is None

@@ -94,10 +94,7 @@ def from_runs(sample: Sample, mean: float | None = None) -> Restarts:
     is the runs' mean, or `mean` where given (needed where the slowest run timed out: the
     runs then show only a lower bound of it)."""
     runs = RunsDistribution(sample)
-    solved = np.sort(sample.observed)
-    need = max(MIN_SOLVED, math.ceil(MIN_FRACTION * len(sample.values)))
-    solved = np.unique(solved[min(need, len(solved)) - 1:])
-    cost = runs.partial(solved) / (1.0 - runs.sf(solved))
+    solved, cost = runs_curve(sample)
     mean = _mean_of_runs(runs) if mean is None else mean
     best = int(np.argmin(cost))
     cutoff, time = float(solved[best]), float(cost[best])
@@ -110,6 +107,16 @@ def from_runs(sample: Sample, mean: float | None = None) -> Restarts:
                     float(luby_times[pick]))
 
 
+def runs_curve(sample: Sample) -> tuple[np.ndarray, np.ndarray]:
+    """E[T_t] from the runs at each solved time t with at least MIN_SOLVED runs and
+    MIN_FRACTION of them solved by then."""
+    runs = RunsDistribution(sample)
+    solved = np.sort(sample.observed)
+    need = max(MIN_SOLVED, math.ceil(MIN_FRACTION * len(sample.values)))
+    solved = np.unique(solved[min(need, len(solved)) - 1:])
+    return solved, runs.partial(solved) / (1.0 - runs.sf(solved))
+
+
 def _mean_of_runs(runs: RunsDistribution) -> float:
     """E[Y] from the runs: the area under S up to the last run (a bound where it timed out)."""
     return float(runs.partial(np.array([runs.last]))[0])
@@ -117,17 +124,22 @@ def _mean_of_runs(runs: RunsDistribution) -> float:
 
 def from_fit(f: Fit, low: float, high: float) -> Restarts:
     """t* of a fitted model on a grid in log t over [low, high] (the runs' range, widened)."""
-    grid = np.geomspace(max(low, f.shift + 1e-12 * max(1.0, abs(f.shift))), high, _GRID)
-    sf = np.exp(f.logsf(grid))
-    partial = _partial_of_fit(f, grid, sf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost = np.where(sf < 1.0, partial / (1.0 - sf), np.inf)
+    grid, cost = fit_curve(f, low, high)
     mean = float(f.kind.expected_min(f.params, np.array([1.0]))[0])
     best = int(np.argmin(cost))
     cutoff, time = float(grid[best]), float(cost[best])
     if not time < mean * (1 - 1e-6):  # the grid's rounding: an exponential's E[T_t] is E[Y]
         cutoff, time = math.inf, mean
     return Restarts(f.model, mean, cutoff, time, high, math.nan, math.nan)
+
+
+def fit_curve(f: Fit, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """E[T_t] of a fitted model on a grid in log t over [low, high] (inf where F(t) = 0)."""
+    grid = np.geomspace(max(low, f.shift + 1e-12 * max(1.0, abs(f.shift))), high, _GRID)
+    sf = np.exp(f.logsf(grid))
+    partial = _partial_of_fit(f, grid, sf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return grid, np.where(sf < 1.0, partial / (1.0 - sf), np.inf)
 
 
 def _partial_of_fit(f: Fit, grid: np.ndarray, sf: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ observed, raced); per instance and for the set, the core allocation profile."""
 from __future__ import annotations
 
 import io
+import math
 import re
 import zlib
 from collections import Counter
@@ -14,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from satspeed.labels import portfolio_label
+from satspeed.predict import restarts
 from satspeed.predict.allocate import AllocationReport, AllocationResult
 from satspeed.predict.outcome import Outcome
 from satspeed.predict.prediction import Prediction
@@ -77,7 +79,8 @@ def figure_stem(p: Prediction) -> str:
 
 
 def write_plots(predictions: list[Prediction], directory: Path, measure: str) -> list[Path]:
-    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}`, the stem made of
+    """Per group: `<stem>.rtd.{png,svg}` and `<stem>.speedup.{png,svg}` (and with --restarts
+    `<stem>.restarts.{png,svg}`), the stem made of
     `safe_part`s. Groups that would share a stem (a parameter sweep) get a checksum of their
     key (sha256, solver, parameters) at its end, so that no group's figures overwrite
     another's."""
@@ -100,7 +103,38 @@ def write_plots(predictions: list[Prediction], directory: Path, measure: str) ->
         fig = _speedup_figure(plt, p)
         written += _save(fig, stem.with_name(stem.name + ".speedup"))
         plt.close(fig)
+        if p.restarts is not None:
+            fig = _restarts_figure(plt, p, measure)
+            written += _save(fig, stem.with_name(stem.name + ".restarts"))
+            plt.close(fig)
     return written
+
+
+def _restarts_figure(plt, p: Prediction, measure: str):
+    """E[T_t] against the restart cutoff t (log axis), from the runs and from the chosen fit,
+    with t* marked and E[Y] (no restarts) for reference."""
+    r = p.restarts
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    t, cost = restarts.runs_curve(p.sample)
+    ax.step(t, cost, where="post", color="black", lw=1.5, label="from the runs")
+    low, high = float(np.min(p.sample.values)) / 10, float(np.max(p.sample.values)) * 10
+    grid, fitted = restarts.fit_curve(p.chosen, low, high)
+    ok = np.isfinite(fitted)
+    ax.plot(grid[ok], fitted[ok], color="C0", lw=1.5, label=f"from the {p.chosen.model} fit")
+    ax.axhline(r.runs.mean, color="grey", ls="--", lw=1, label="no restarts, E[Y]")
+    for source, color in ((r.runs, "black"), (r.fit, "C0")):
+        if math.isfinite(source.cutoff):
+            ax.plot([source.cutoff], [source.time], "o", color=color, ms=6,
+                    label=f"t* = {source.cutoff:.4g} (gain {source.gain:.3g})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    floor = min(float(np.min(cost)), float(np.min(fitted[ok]))) if ok.any() else float(np.min(cost))
+    ax.set_ylim(floor / 2, 20 * r.runs.mean)  # near the shift E[T_t] is unbounded
+    ax.set_xlabel(f"restart cutoff t ({measure})")
+    ax.set_ylabel(f"E[T_t] ({measure})")
+    ax.set_title(p.group.label, fontsize=8)
+    ax.legend(fontsize=7)
+    return fig
 
 
 def write_allocation_plots(report: AllocationReport, directory: Path,
