@@ -249,6 +249,8 @@ def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray
     high = float(np.quantile(sample.observed, RIGHT_QUANTILE))
     usable = [f for f in fits if _usable(f)] if smooth_right else []
     weights = akaike_weights(usable)
+    weighty = [f.model for f, w in zip(fits, akaike_weights(fits), strict=True)
+               if w >= 0.01]  # refitted past a timed-out last run (the rest count for little)
     found = []
     for _ in range(resamples):
         draws = draw(s, len(sample.values), rng)
@@ -261,6 +263,6 @@ def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray
         boot = censor_like(sample, draws, rng, cutoffs)
         if len(np.unique(boot.observed)) < 2:
             continue
-        beyond = [fit(f.model, boot) for f in fits] if boot.censored.any() else []
+        beyond = [fit(m, boot) for m in weighty] if boot.censored.any() else []
         found.append(speedup(fit_splice(boot, beyond), cores))
     return np.array(found).reshape(len(found), len(cores))
