@@ -30,7 +30,7 @@ def test_luby_sequence() -> None:
 
 
 def test_two_point_mixture_by_hand() -> None:
-    r = restarts.from_runs(two_point())
+    r = restarts.from_runs(restarts.RunsDistribution(two_point()))
     assert r.cutoff == 10.0 and r.time == pytest.approx(20.0)
     assert r.mean == pytest.approx(505.0) and r.gain == pytest.approx(505.0 / 20.0)
     # Luby with unit 10: try i costs 10 if it is a short run (1/2), else its cutoff 10 t_i
@@ -53,7 +53,7 @@ def test_walkers_that_restart_by_hand() -> None:
 def test_runs_estimate_is_the_brute_force_minimum() -> None:
     """E[T_t] = mean(min(y, t)) / mean(y <= t) at each eligible solved time, minimised."""
     y = np.round(np.random.default_rng(1).lognormal(5.0, 1.8, 300))
-    r = restarts.from_runs(Sample(y, np.zeros(len(y), bool)))
+    r = restarts.from_runs(restarts.RunsDistribution(Sample(y, np.zeros(len(y), bool))))
     solved = np.sort(y)
     eligible = np.unique(solved[max(restarts.MIN_SOLVED,
                                     math.ceil(restarts.MIN_FRACTION * len(y))) - 1:])

@@ -84,7 +84,7 @@ class Prediction:
     group: Group
     sample: Sample
     fits: list[Fit]  # best AIC first
-    chosen: Fit  # the model: for portfolios, allocation, and the tail past the last run
+    chosen: Fit  # the model that portfolios, allocation and --restarts use (select.choose)
     rows: list[CoreRow]
     restricted_to: float | None = None  # tau of the restricted means (None: no timeouts)
     spliced: splice.Splice | None = None  # what predicted the multi-walk (`--dist auto`)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from satspeed.predict.fit import Fit
+from satspeed.predict.simpson import simpson_weights
 
 _LOW_Q = 1e-12  # below its 1e-12 quantile (past its shift) a member's S(t) is 1 to 1e-12
 _HIGH_Q = 1e-20  # beyond every member's 1e-20 upper quantile the integrand is negligible
@@ -60,12 +61,9 @@ def _piece(start: float, end: float, low: float, step: float) -> tuple[np.ndarra
         return np.array([start]), np.array([end - start])
     count = min(max(5, math.ceil((u1 - u0) / step)) | 1, _MAX_NODES)  # odd, for Simpson
     u = np.linspace(u0, u1, count)
-    h = (u1 - u0) / (count - 1)
-    simpson = np.ones(count)
-    simpson[1:-1:2], simpson[2:-1:2] = 4.0, 2.0
     gap = np.exp(u)
     return (np.concatenate([[start], start + gap]),
-            np.concatenate([[low], simpson * h / 3 * gap]))
+            np.concatenate([[low], simpson_weights(count, (u1 - u0) / (count - 1)) * gap]))
 
 
 def quadrature(fits: Sequence[Fit], cutoff: float | None = None) -> Quadrature:

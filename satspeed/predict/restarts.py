@@ -66,6 +66,7 @@ class RunsDistribution:
     """The Kaplan-Meier S of a sample as functions of t: S(t), int_0^t S(u)^n du."""
 
     def __init__(self, sample: Sample) -> None:
+        self.sample = sample
         self.times, self.survival = kaplan_meier(sample)
         self.last = float(self.times[-1])
 
@@ -87,14 +88,13 @@ MIN_SOLVED = 10  # the runs' estimate speaks for cutoffs with at least this many
 MIN_FRACTION = 0.05  # ... and this fraction of them (below, E[T_t] ~ R x(1) is mostly noise)
 
 
-def from_runs(sample: Sample, mean: float | None = None) -> Restarts:
+def from_runs(runs: RunsDistribution, mean: float | None = None) -> Restarts:
     """t* over the solved run times where at least MIN_SOLVED runs and MIN_FRACTION of them
     have solved (where E[T_t] is smallest); Luby's best unit over the same times. Minimising a
     noisy curve favours its low points: with few runs, t* and its gain are optimistic. E[Y]
     is the runs' mean, or `mean` where given (needed where the slowest run timed out: the
     runs then show only a lower bound of it)."""
-    runs = RunsDistribution(sample)
-    solved, cost = runs_curve(sample)
+    solved, cost = runs_curve(runs)
     mean = _mean_of_runs(runs) if mean is None else mean
     best = int(np.argmin(cost))
     cutoff, time = float(solved[best]), float(cost[best])
@@ -107,12 +107,11 @@ def from_runs(sample: Sample, mean: float | None = None) -> Restarts:
                     float(luby_times[pick]))
 
 
-def runs_curve(sample: Sample) -> tuple[np.ndarray, np.ndarray]:
+def runs_curve(runs: RunsDistribution) -> tuple[np.ndarray, np.ndarray]:
     """E[T_t] from the runs at each solved time t with at least MIN_SOLVED runs and
     MIN_FRACTION of them solved by then."""
-    runs = RunsDistribution(sample)
-    solved = np.sort(sample.observed)
-    need = max(MIN_SOLVED, math.ceil(MIN_FRACTION * len(sample.values)))
+    solved = np.sort(runs.sample.observed)
+    need = max(MIN_SOLVED, math.ceil(MIN_FRACTION * len(runs.sample.values)))
     solved = np.unique(solved[min(need, len(solved)) - 1:])
     return solved, runs.partial(solved) / (1.0 - runs.sf(solved))
 
@@ -187,14 +186,19 @@ class RestartReport:
     walkers: np.ndarray
 
 
+def fit_range(sample: Sample) -> tuple[float, float]:
+    """Where a fit's t* is sought: the runs' range, widened tenfold each way."""
+    return float(np.min(sample.values)) / 10, float(np.max(sample.values)) * 10
+
+
 def report(sample: Sample, chosen: Fit, cores: tuple[int, ...], mean: float) -> RestartReport:
-    """Restarts from the runs and from `chosen` over the runs' range widened tenfold; `mean` is
-    the predicted E[Y], the runs' one where the slowest run timed out."""
+    """Restarts from the runs and from `chosen` over `fit_range`; `mean` is the predicted
+    E[Y], used instead of the runs' own where the slowest run timed out."""
+    distribution = RunsDistribution(sample)
     censored_last = bool(sample.censored[np.argmax(sample.values)])
-    runs = from_runs(sample, mean if censored_last else None)
-    fitted = from_fit(chosen, float(np.min(sample.values)) / 10, float(np.max(sample.values)) * 10)
+    runs = from_runs(distribution, mean if censored_last else None)
+    fitted = from_fit(chosen, *fit_range(sample))
     if math.isfinite(runs.cutoff):
-        distribution = RunsDistribution(sample)
         walkers = restarted_walkers(distribution.sf, distribution.partial, runs.cutoff,
                                     np.array(cores, float))
     else:

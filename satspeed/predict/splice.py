@@ -32,6 +32,7 @@ from scipy import stats
 from satspeed.predict.fit import Fit, fit
 from satspeed.predict.sample import Sample
 from satspeed.predict.select import censor_like, censoring
+from satspeed.predict.simpson import simpson_weights
 
 TAIL_FRACTION = 0.3  # the cut t_q: this quantile of the solved runs ...
 TAIL_MIN_RUNS = 10  # ... but at least this many solved runs below it
@@ -58,14 +59,11 @@ class Splice:
     beyond: tuple[Fit, ...]
     beyond_weights: np.ndarray
 
-    @property
-    def shift(self) -> float:
-        return float(np.dot(self.weights, [t.shift for t in self.tails]))
-
 
 def kaplan_meier(sample: Sample) -> tuple[np.ndarray, np.ndarray]:
     """Distinct run times and the Kaplan-Meier survival just after each (runs solved at a time
-    leave before those censored there)."""
+    leave before those censored there). Equal to scipy.stats.ecdf's (a test checks), and 5x
+    faster on 500 runs (73 us against 372), which the bootstrap pays for every resample."""
     order = np.lexsort((sample.censored, sample.values))
     values, censored = sample.values[order], sample.censored[order]
     at_risk = len(values) - np.arange(len(values))
@@ -141,7 +139,7 @@ def _head(s: Splice, tail: Fit, cores: np.ndarray, limit: float | None) -> np.nd
     fraction = np.minimum(tail.cdf(x0 + t) / top, 1.0)
     log_s = np.log1p(-s.below * fraction)
     terms = np.exp(u[None, :] + cores[:, None] * log_s[None, :])
-    return x0 + t[0] + terms @ _simpson(u)
+    return x0 + t[0] + terms @ simpson_weights(len(u), u[1] - u[0])
 
 
 def _body(s: Splice, cores: np.ndarray, limit: float | None) -> np.ndarray:
@@ -170,14 +168,7 @@ def _past(f: Fit, last: float, tail_mass: float, cores: np.ndarray, limit: float
     t = np.exp(u)
     log_s = math.log(tail_mass) + f.logsf(t) - at_last
     terms = np.exp(u[None, :] + cores[:, None] * log_s[None, :])
-    return terms @ _simpson(u)
-
-
-def _simpson(u: np.ndarray) -> np.ndarray:
-    """Simpson's weights on the evenly spaced, odd-length grid u."""
-    w = np.ones(len(u))
-    w[1:-1:2], w[2:-1:2] = 4.0, 2.0
-    return w * (u[1] - u[0]) / 3.0
+    return terms @ simpson_weights(len(u), u[1] - u[0])
 
 
 def draw(s: Splice, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -247,10 +238,12 @@ def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray
     is. Shape (replicates that could be fitted, len(cores))."""
     cutoffs = censoring(sample)
     high = float(np.quantile(sample.observed, RIGHT_QUANTILE))
-    usable = [f for f in fits if _usable(f)] if smooth_right else []
+    usable = [f for f in fits if _usable(f)]
     weights = akaike_weights(usable)
-    weighty = [f.model for f, w in zip(fits, akaike_weights(fits), strict=True)
+    weighty = [f.model for f, w in zip(usable, weights, strict=True)
                if w >= 0.01]  # refitted past a timed-out last run (the rest count for little)
+    if not smooth_right:
+        usable = []
     found = []
     for _ in range(resamples):
         draws = draw(s, len(sample.values), rng)

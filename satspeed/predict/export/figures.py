@@ -115,10 +115,9 @@ def _restarts_figure(plt, p: Prediction, measure: str):
     with t* marked and E[Y] (no restarts) for reference."""
     r = p.restarts
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    t, cost = restarts.runs_curve(p.sample)
+    t, cost = restarts.runs_curve(restarts.RunsDistribution(p.sample))
     ax.step(t, cost, where="post", color="black", lw=1.5, label="from the runs")
-    low, high = float(np.min(p.sample.values)) / 10, float(np.max(p.sample.values)) * 10
-    grid, fitted = restarts.fit_curve(p.chosen, low, high)
+    grid, fitted = restarts.fit_curve(p.chosen, *restarts.fit_range(p.sample))
     ok = np.isfinite(fitted)
     ax.plot(grid[ok], fitted[ok], color="C0", lw=1.5, label=f"from the {p.chosen.model} fit")
     ax.axhline(r.runs.mean, color="grey", ls="--", lw=1, label="no restarts, E[Y]")

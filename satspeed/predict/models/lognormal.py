@@ -16,6 +16,7 @@ from scipy import optimize, special, stats
 
 from satspeed.predict.models.base import Model, Params
 from satspeed.predict.sample import Sample
+from satspeed.predict.simpson import simpson_weights
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -114,12 +115,6 @@ def _normal_censored(y: np.ndarray, cens: np.ndarray, start: tuple[float, float]
 _Z_STEP = 0.004
 
 
-def _simpson_weights(count: int) -> np.ndarray:
-    w = np.ones(count)
-    w[1:-1:2], w[2:-1:2] = 4.0, 2.0
-    return w * _Z_STEP / 3.0
-
-
 def lognormal_expected_min(mu: np.ndarray, sigma: np.ndarray, shift: np.ndarray,
                            cores: np.ndarray) -> np.ndarray:
     """E[Z_n] for lognormal(mu, sigma) + shift; parameters of shape (B,), result (B, len(n))."""
@@ -127,7 +122,7 @@ def lognormal_expected_min(mu: np.ndarray, sigma: np.ndarray, shift: np.ndarray,
     top = float(np.max(sigma)) + 12.0
     count = math.ceil((top + 16.0) / _Z_STEP) | 1  # odd, for Simpson
     z = -16.0 + _Z_STEP * np.arange(count)
-    log_w = np.log(_simpson_weights(count))
+    log_w = np.log(simpson_weights(count, _Z_STEP))
     log_phi = -0.5 * z**2 - 0.5 * math.log(2 * math.pi)
     log_tail = special.log_ndtr(-z)
     out = np.empty((len(mu), len(cores)))
