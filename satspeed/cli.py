@@ -50,6 +50,44 @@ def _check_solvers(ctx: click.Context, param: click.Parameter, value: object) ->
     return value
 
 
+def _restart_strategy(ctx: click.Context, param: click.Parameter, value: str | None
+                      ) -> object:
+    """--restart fixed:T|luby:U as a Restart (None: no restarts)."""
+    if value is None:
+        return None
+    from satspeed.restart import parse_restart
+
+    try:
+        return parse_restart(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _restart_options(command):  # type: ignore[no-untyped-def]
+    """--restart and --restart-cutoff, the same for `run` and `solve`."""
+    command = click.option(
+        "--restart-cutoff", type=click.IntRange(min=1), default=None, metavar="FLIPS",
+        help="Restart from a fresh random assignment (a seed of its own) every FLIPS flips; "
+        "the same as --restart fixed:FLIPS.")(command)
+    return click.option(
+        "--restart", "restart", default=None, metavar="fixed:FLIPS|luby:UNIT",
+        callback=_restart_strategy,
+        help="Restart strategy: every FLIPS flips, or Luby's sequence UNIT x (1, 1, 2, 1, 1, "
+        "2, 4, ...); flips and the cutoffs count over all tries.")(command)
+
+
+def _one_restart(restart: object, restart_cutoff: int | None) -> object:
+    """The Restart of --restart or --restart-cutoff (not both)."""
+    if restart_cutoff is None:
+        return restart
+    if restart is not None:
+        raise click.BadParameter("give --restart or --restart-cutoff, not both",
+                                 param_hint="--restart-cutoff")
+    from satspeed.restart import Restart
+
+    return Restart("fixed", restart_cutoff)
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--solver", default="probsat", show_default=True, metavar="NAME|SPEC.toml",
@@ -61,15 +99,17 @@ def _check_solvers(ctx: click.Context, param: click.Parameter, value: object) ->
               help="Flip cutoff (default: none).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="CPU-seconds cutoff (default: none).")
+@_restart_options
 def solve(file: Path, solver: str, seed: int, max_flips: int | None,
-          timeout: float | None) -> None:
+          timeout: float | None, restart: object, restart_cutoff: int | None) -> None:
     """Solve FILE once with a seeded SLS run; print SAT-competition output.
 
     Exit code 10 with `s SATISFIABLE` and a verified model, or 0 with `s UNKNOWN` at the cutoff.
     """
     from satspeed.run.solve import solve_command
 
-    sys.exit(solve_command(file, solver, seed, max_flips, timeout))
+    sys.exit(solve_command(file, solver, seed, max_flips, timeout,
+                           _one_restart(restart, restart_cutoff)))  # type: ignore[arg-type]
 
 
 @main.command()
@@ -178,12 +218,13 @@ def _check_sweep(solvers: tuple[str, ...], sweep: tuple[tuple[str, tuple[str, ..
               help="Sweep a solver parameter: one entrant per value (e.g. cb=2.0,2.06,2.3), "
               "each with its own seeds and rows; repeat for the cross product. Every --solver "
               "must have it; --portfolio members keep their own settings.")
+@_restart_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
 def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, ...],
         portfolios: tuple[str, ...], engine: str, scheduler: str | None, runs: int,
         workers: int | None, max_flips: int | None, timeout: float, seed: int, output: Path,
         check_sat: float | None, sweep: tuple[tuple[str, tuple[str, ...]], ...],
-        quiet: bool) -> None:
+        restart: object, restart_cutoff: int | None, quiet: bool) -> None:
     """Make RUNS seeded runs of a solver on every DIMACS file in PATHS, appending to a CSV.
 
     With --walkers k (k > 1), each run is a race of k walkers with their own seeds, stopped
@@ -200,7 +241,8 @@ def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, .
     options = CampaignOptions(
         list(paths), solvers or ("probsat",), runs, workers or default_workers(), max_flips,
         timeout, seed, output, check_sat, quiet, walkers,
-        tuple(parse_portfolio(p) for p in portfolios), engine, scheduler, sweep)
+        tuple(parse_portfolio(p) for p in portfolios), engine, scheduler, sweep,
+        _one_restart(restart, restart_cutoff))  # type: ignore[arg-type]
     sys.exit(run_campaign(options, command_line()))
 
 
@@ -295,12 +337,16 @@ def solvers_command() -> None:
               help="PAR-2 cutoff in the measure (default: the runs' cutoff).")
 @click.option("--restarts", is_flag=True,
               help="Also the best fixed restart cutoff t* and E[T_t*] (from the runs and the "
-              "chosen fit), Luby's strategy, and n walkers restarting at t*.")
+              "chosen fit), Luby's strategy, n walkers restarting at t*, and each restart "
+              "strategy of the CSV's restarted runs predicted beside them.")
+@click.option("--luby-unit", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="UNIT", help="With --restarts, also Luby's strategy with this unit "
+              "(in the measure).")
 def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | None,
             dist: str, bootstrap: int, gof_samples: int, seed: int, as_json: bool,
             output: Path | None, plot: Path | None, portfolios: tuple[str, ...],
             allocate: int | None, allocate_objective: str, par_cutoff: float | None,
-            restarts: bool) -> None:
+            restarts: bool, luby_unit: float | None) -> None:
     """Fit runtime distributions to the runs in CSV and predict multi-walk speedup.
 
     Exit codes: 0 done (groups that cannot be fitted are reported and skipped), 1 bad input
@@ -310,14 +356,15 @@ def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | 
 
     sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
                              seed, as_json, output, plot, portfolios, allocate,
-                             allocate_objective, par_cutoff, restarts))
+                             allocate_objective, par_cutoff, restarts, luby_unit))
 
 
 @main.command("compare")
 @click.argument("csvs", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path), metavar="BASE.csv [NEW.csv]")
 @click.option("--base", default=None, metavar="SOLVER[:PARAMS]",
-              help="The base runs: a solver, and parameters they must have (key=value,...).")
+              help="The base runs: a solver, and parameters they must have (key=value,...; "
+              "restart=luby:100 for restarted runs, which are otherwise left out).")
 @click.option("--new", default=None, metavar="SOLVER[:PARAMS]",
               help="The new runs (in NEW.csv, or in the one CSV given).")
 @click.option("--measure", type=click.Choice(MEASURES), default="flips", show_default=True,
@@ -370,4 +417,5 @@ def report_verb(csv: Path, output: Path | None, **predict_options: object) -> No
 
 # predict's own options (the same objects: the same meaning, defaults and help)
 report_verb.params += [p for p in predict.params if p.name not in ("csv", "as_json", "output",
-                                                                   "plot", "restarts")]
+                                                                   "plot", "restarts",
+                                                                   "luby_unit")]

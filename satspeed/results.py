@@ -23,15 +23,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from satspeed.errors import InputError
+from satspeed.restart import parse_restart
 
 COLUMNS = (
     "instance", "instance_sha256", "solver", "params", "walkers", "seed", "status", "flips",
     "cpu_s", "wall_s", "cutoff_flips", "cutoff_s", "host", "started_at", "satspeed_version",
-    "message",
+    "message", "restart", "restarts",
 )
 # The format's version, recorded in the meta sidecar; a new version adds columns at the end
 # only (README, "The results CSV", lists what each version changed).
-CSV_FORMAT = 1
+CSV_FORMAT = 2
 STATUSES = ("sat", "timeout", "error")
 INT_COLUMNS = ("walkers", "seed", "flips")
 FLOAT_COLUMNS = ("cpu_s", "wall_s")
@@ -43,8 +44,10 @@ Row = dict[str, object]  # one run, keyed by COLUMNS (None: an empty field)
 
 
 def make_row(**fields: object) -> Row:
-    """A row from every column's value, by name (a TypeError names any column missing or
-    unknown: the one place where a row's fields are checked against COLUMNS)."""
+    """A row from every column's value, by name; `restart` and `restarts` may be left out (a
+    run without restarts). A TypeError names any other column missing, or any unknown (the
+    one place where a row's fields are checked against COLUMNS)."""
+    fields = {**_OPTIONAL, **fields}
     if set(fields) != set(COLUMNS):
         missing, unknown = set(COLUMNS) - set(fields), set(fields) - set(COLUMNS)
         raise TypeError(f"a results row needs exactly the CSV's columns (missing "
@@ -52,20 +55,25 @@ def make_row(**fields: object) -> Row:
     return {column: fields[column] for column in COLUMNS}
 
 
+_OPTIONAL = {"restart": "", "restarts": ""}  # make_row's defaults: no restarts
+
+
 @dataclass(frozen=True)
 class RunKey:
-    """What identifies a run for resuming: same instance content, solver, parameters, seed."""
+    """What identifies a run for resuming: same instance content, solver, parameters,
+    walkers, seed and restart strategy ('' for none, and in a file older than the column)."""
 
     instance_sha256: str
     solver: str
     params: str
     walkers: int
     seed: int
+    restart: str = ""
 
 
 def key_of(row: dict[str, str]) -> RunKey:
     return RunKey(row["instance_sha256"], row["solver"], row["params"], int(row["walkers"]),
-                  int(row["seed"]))
+                  int(row["seed"]), row.get("restart", ""))
 
 
 def cutoffs_of(row: dict[str, str]) -> tuple[float, float]:
@@ -188,6 +196,14 @@ def _row_problem(line: str, header: list[str]) -> dict[str, str] | str:
         if text and not (_INTEGER.fullmatch(text) if name == "cutoff_flips"
                          else _is_number(text)):
             return f"{name} '{text}' is not {kind} (nor empty: no cutoff)"
+    if row.get("restart"):
+        try:
+            parse_restart(row["restart"])
+        except ValueError as exc:
+            return f"restart: {exc}"
+    restarts = row.get("restarts", "")
+    if restarts and not (_INTEGER.fullmatch(restarts) and int(restarts) >= 0):
+        return f"restarts '{restarts}' is not a count (nor empty: no restarts)"
     return row
 
 
@@ -249,9 +265,19 @@ class ResultsWriter:
         self._file.write(buf.getvalue())
         self._file.flush()
 
+    @property
+    def format(self) -> int:
+        """The file's format version: CSV_FORMAT, or 1 for a file without `restart`."""
+        return CSV_FORMAT if "restart" in self.columns else 1
+
+    def missing(self, *columns: str) -> list[str]:
+        """Those of `columns` that the file, written in an older format, does not have."""
+        return [c for c in columns if c not in self.columns]
+
     def write(self, row: Row) -> None:
         """Append one row (a dict keyed by COLUMNS) and flush it to the OS; only the file's
-        columns are written (an older file without `message` stays readable)."""
+        columns are written (an older file without `message` stays readable: a run that needs
+        a column the file lacks, a restarted one, is refused before it is made)."""
         text = {c: "" if row.get(c) is None else str(row[c]) for c in COLUMNS}
         self._write_line(text[c] for c in self.columns)
         self.done[key_of(text)] = text

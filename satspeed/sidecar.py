@@ -46,11 +46,13 @@ def package_versions() -> dict[str, str]:
 
 
 def record_session(csv_path: str | Path, argv: list[str],
-                   conditions: dict[str, object] | None = None) -> Path:
-    """Append this invocation (machine, versions, command line, and a campaign's
-    `conditions`: workers, cores, load at the start) to `<csv>.meta.json`."""
+                   conditions: dict[str, object] | None = None,
+                   csv_format: int = CSV_FORMAT) -> Path:
+    """Append this invocation (machine, versions, command line, the format it writes: the
+    file's, and a campaign's `conditions`: workers, cores, load at the start) to
+    `<csv>.meta.json`."""
     meta_path = Path(f"{csv_path}.meta.json")
-    meta: dict[str, object] = {"csv": Path(csv_path).name, "csv_format": CSV_FORMAT,
+    meta: dict[str, object] = {"csv": Path(csv_path).name, "csv_format": csv_format,
                                "sessions": []}
     if meta_path.exists():
         try:
@@ -59,7 +61,7 @@ def record_session(csv_path: str | Path, argv: list[str],
             meta_path.replace(meta_path.with_suffix(".json.bad"))  # keep it, start afresh
     sessions = meta.setdefault("sessions", [])
     assert isinstance(sessions, list)
-    sessions.append({"started_at": now_iso(), "command": argv, "csv_format": CSV_FORMAT,
+    sessions.append({"started_at": now_iso(), "command": argv, "csv_format": csv_format,
                      "machine": machine_info(), "versions": package_versions(),
                      **(conditions or {})})
     _write_meta(meta_path, meta)

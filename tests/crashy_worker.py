@@ -20,10 +20,10 @@ def crashy_main(conn: Connection, max_flips: int | None, timeout: float | None, 
     kills the process."""
     original = Worker.attempt
 
-    def attempt(self: Worker, spec, instance, seed, stop=None, chunk=None):  # type: ignore[no-untyped-def]
+    def attempt(self: Worker, spec, instance, seed, stop=None, chunk=None, restart=None):  # type: ignore[no-untyped-def]
         if seed in deadly:
             os.kill(os.getpid(), signal.SIGKILL)
-        return original(self, spec, instance, seed, stop, chunk)
+        return original(self, spec, instance, seed, stop, chunk, restart)
 
     Worker.attempt = attempt  # type: ignore[method-assign]
     _worker_main(conn, max_flips, timeout, parent, board)

@@ -14,6 +14,7 @@ import pytest
 from test_races import HOPELESS, plan, sequential_flips
 from test_run import WAIT, bundled, rows_of, satspeed_run
 
+from satspeed.restart import Restart
 from satspeed.run.engines.dask import DaskPool
 from satspeed.run.engines.local import LocalPool
 from satspeed.run.plan import Run
@@ -56,6 +57,20 @@ def test_dask_rows_equal_local_rows(tmp_path: Path, cluster) -> None:  # type: i
         if row["walkers"] == 2:  # a race's flips are those of one of its walkers
             assert row["status"] == "sat"
             assert row["flips"] in sequential_flips(by_seed[int(str(row["seed"]))])
+
+
+def test_dask_restarted_rows_equal_local_rows(tmp_path: Path, cluster) -> None:  # type: ignore[no-untyped-def]
+    runs = plan(tmp_path, [bundled("uf3-n100-")], runs=12, walkers=(1, 2),
+                restart=Restart("luby", 30))
+    on_dask = run_on(DaskPool(cluster.scheduler_address, 2, None, 30.0), runs)
+    on_local = run_on(LocalPool(2, None, 30.0), runs)
+    assert len(on_dask) == len(on_local) == len(runs) == 24
+    assert {r["restart"] for r in on_dask} == {"luby:30"}
+    key = ("instance_sha256", "walkers", "seed", "status", "flips", "restarts")
+    sequential = sorted(tuple(r[k] for k in key) for r in on_local if r["walkers"] == 1)
+    assert sequential == sorted(tuple(r[k] for k in key) for r in on_dask if r["walkers"] == 1)
+    assert sum(int(str(r[5])) for r in sequential) > 0  # some runs did restart
+    assert all(r["status"] == "sat" for r in on_dask)
 
 
 def test_dask_race_stops_its_losers(tmp_path: Path, cluster) -> None:  # type: ignore[no-untyped-def]

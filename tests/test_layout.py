@@ -101,8 +101,8 @@ def test_a_campaign_runs_on_any_engine_and_resumes(tmp_path: Path) -> None:
     assert run_campaign(options, ["satspeed", "test"], again) == 0
     assert again.seen == []  # resumed: nothing left to run
     meta = json.loads(out.with_name("r.csv.meta.json").read_text())
-    assert meta["csv_format"] == CSV_FORMAT == 1
-    assert [s["csv_format"] for s in meta["sessions"]] == [1, 1]
+    assert meta["csv_format"] == CSV_FORMAT == 2
+    assert [s["csv_format"] for s in meta["sessions"]] == [2, 2]
 
 
 # ---------------------------------------------------------------------------- CSV rows
@@ -158,4 +158,4 @@ def test_the_two_halves_meet_only_at_the_csv_contract() -> None:
               if m.startswith("satspeed") and not m.startswith(("satspeed.run",
                                                                   "satspeed.predict"))}
     assert shared <= {"satspeed", "satspeed.results", "satspeed.sidecar", "satspeed.labels",
-                      "satspeed.errors"}
+                      "satspeed.errors", "satspeed.restart"}

@@ -357,7 +357,7 @@ def _chosen_mean(group: dict, cores: int = 1) -> float:
 
 
 def test_portfolio_json(document: dict, campaign: Path) -> None:
-    assert document["schema"] == 5 and document["measure"] == "cpu_s"
+    assert document["schema"] == 6 and document["measure"] == "cpu_s"
     assert document["skipped"] == []  # the race group is neither fitted nor skipped
     assert len(document["groups"]) == 5
     (race,) = document["portfolio_races"]

@@ -34,9 +34,9 @@ FAST = ("--bootstrap", "5", "--gof-samples", "2")
 
 TOP_KEYS = {"schema", "satspeed_version", "csv", "measure", "cores", "groups", "skipped",
             "portfolio_races", "portfolios", "allocation"}  # the last three: test_portfolio
-GROUP_KEYS = {"instance", "instance_sha256", "solver", "params", "runs", "solved", "timeouts",
-              "errors", "method", "chosen", "splice", "restricted_to", "restarts", "fits",
-              "predictions"}
+GROUP_KEYS = {"instance", "instance_sha256", "solver", "params", "restart", "runs", "solved",
+              "timeouts", "errors", "method", "chosen", "splice", "restricted_to", "restarts",
+              "fits", "predictions"}
 FIT_KEYS = {"model", "params", "loglik", "aic", "gof_pvalue"}
 PREDICTION_KEYS = {"cores", "predicted_time", "predicted_speedup", "speedup_low",
                    "speedup_high", "observed_speedup", "observed_is_bound", "race_speedup",
@@ -141,7 +141,7 @@ def test_tables_per_group(campaign: Path) -> None:
 
 def test_json_schema(document: dict, campaign: Path) -> None:
     assert set(document) == TOP_KEYS
-    assert document["schema"] == 5
+    assert document["schema"] == 6
     assert document["csv"] == str(campaign)
     assert document["measure"] == "flips"
     assert document["cores"] == [1, 2, 4]
@@ -355,7 +355,7 @@ def test_a_header_without_flips(tmp_path: Path) -> None:
     columns = [c for c in COLUMNS if c != "flips"]
     row = run_row(LOGNORMAL, 1, "sat", 100)
     path.write_text(",".join(columns) + "\n"
-                    + ",".join("" if row[c] is None else str(row[c]) for c in columns) + "\n")
+                    + ",".join("" if row.get(c) is None else str(row[c]) for c in columns) + "\n")
     line = one_line_error(invoke("predict", path))
     assert f"{path}:1:" in line and "not a satspeed results CSV" in line
 

@@ -108,7 +108,7 @@ def test_predict_restarts_end_to_end(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     (group,) = json.loads(result.stdout)["groups"]
     block = group["restarts"]
-    assert set(block) == {"runs", "fit", "walkers"}
+    assert set(block) == {"runs", "fit", "walkers", "strategies"}
     assert block["fit"]["source"] == group["chosen"]
     assert block["runs"]["gain"] > 1 and block["runs"]["cutoff"] is not None
     assert [w["cores"] for w in block["walkers"]] == [1, 2, 8]

@@ -90,7 +90,7 @@ def test_reader_skips_malformed_lines_naming_file_and_line(tmp_path: Path) -> No
     assert [int(r["seed"]) for _, r in rows] == [1, 2, 3]
     assert rows[2][1]["message"] == "boom"
     assert len(messages) == 5
-    for number, what in ((3, "status 'unknown'"), (5, "3 fields, expected 16"),
+    for number, what in ((3, "status 'unknown'"), (5, "3 fields, expected 18"),
                          (6, "flips '12x'"), (7, "cpu_s 'fast'"), (9, "partial last line")):
         assert any(m.startswith(f"{path}:{number}: skipped") and what in m for m in messages), \
             (number, messages)

@@ -24,9 +24,12 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
                     dist: str, bootstrap: int, gof_samples: int, seed: int, as_json: bool,
                     output: Path | None, plot: Path | None, portfolios: tuple[str, ...] = (),
                     allocate: int | None = None, allocate_objective: str = "mean",
-                    par_cutoff: float | None = None, restarts: bool = False) -> int:
+                    par_cutoff: float | None = None, restarts: bool = False,
+                    luby_unit: float | None = None) -> int:
+    if luby_unit is not None and not restarts:
+        raise click.BadParameter("needs --restarts", param_hint="--luby-unit")
     options, wanted = resolve_options(cores, max_cores, measure, dist, bootstrap, gof_samples,
-                                      seed, portfolios, allocate, restarts)
+                                      seed, portfolios, allocate, restarts, luby_unit)
     if output is not None:  # checked now, not after minutes of bootstrap
         check_writable(output, output.parent)
     if plot is not None:
@@ -54,7 +57,8 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
 
 def resolve_options(cores: str | None, max_cores: int | None, measure: str | None, dist: str,
                     bootstrap: int, gof_samples: int, seed: int, portfolios: tuple[str, ...],
-                    allocate: int | None, restarts: bool = False
+                    allocate: int | None, restarts: bool = False,
+                    luby_unit: float | None = None
                     ) -> tuple[PredictOptions, list[dict[str, int]]]:
     """The options of a prediction, and the portfolios asked for, from the command line
     (click's BadParameter, exit 2, for a bad --cores or --portfolio)."""
@@ -65,7 +69,7 @@ def resolve_options(cores: str | None, max_cores: int | None, measure: str | Non
                                  param_hint="--cores") from None
     wanted = [_portfolio_option(text) for text in portfolios]
     options = PredictOptions(_measure(measure, bool(wanted or allocate)), core_counts, dist,
-                             bootstrap, gof_samples, seed, restarts)
+                             bootstrap, gof_samples, seed, restarts, luby_unit)
     return options, wanted
 
 

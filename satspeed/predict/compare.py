@@ -41,10 +41,11 @@ class Selector:
     def matches(self, group: Group) -> bool:
         if self.solver is not None and group.solver != self.solver:
             return False
-        if self.params is None:
-            return True
-        have = parse_params(group.params)
-        return all(k in have and _same_value(have[k], v) for k, v in self.params.items())
+        wanted = self.params or {}
+        if "restart" not in wanted and group.restart:  # restarted runs: by restart=... only
+            return False
+        have = {**parse_params(group.params), "restart": group.restart}
+        return all(k in have and _same_value(have[k], v) for k, v in wanted.items())
 
     def __str__(self) -> str:
         text = self.solver or "*"

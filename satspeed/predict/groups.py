@@ -1,6 +1,6 @@
 """Rows of a results CSV grouped for prediction: one group per (instance content, solver,
-parameters), its sequential runs (the sample that is fitted, timeouts censored), its races by
-number of walkers, and its errors.
+parameters, restart strategy), its sequential runs (the sample that is fitted, timeouts
+censored), its races by number of walkers, and its errors.
 
 A group whose solver is a portfolio label (`probsat*2+sparrow*2`, satspeed.labels) holds races
 of a mixed portfolio: it is not fitted, it gives the portfolio's observed race column.
@@ -23,12 +23,13 @@ from satspeed.results import cutoffs_of, read_rows
 
 @dataclass
 class Group:
-    """All rows of one (instance, solver, params)."""
+    """All rows of one (instance, solver, params, restart strategy)."""
 
     instance: str
     sha256: str
     solver: str
     params: str
+    restart: str = ""  # the runs' restart strategy ('fixed:T', 'luby:U'; '': none)
     values: list[float] = field(default_factory=list)
     censored: list[bool] = field(default_factory=list)
     errors: int = 0
@@ -38,7 +39,8 @@ class Group:
 
     @property
     def label(self) -> str:
-        return f"{Path(self.instance).name} / {self.solver} ({self.params})"
+        again = f" restart {self.restart}" if self.restart else ""
+        return f"{Path(self.instance).name} / {self.solver} ({self.params}){again}"
 
     @cached_property
     def is_portfolio(self) -> bool:
@@ -56,14 +58,14 @@ def read_groups(path: str | Path, measure: str, notes: list[str] | None = None
     """Group the CSV's rows (the last row of each run); error rows are counted, not used. A
     race's time is its winner's flips, its wall seconds, or its CPU seconds per walker (the CSV
     has their sum). A note on rows superseded by later ones goes to `notes`."""
-    groups: dict[tuple[str, str, str], Group] = {}
+    groups: dict[tuple[str, str, str, str], Group] = {}
     rows = read_rows(path)
     if rows.superseded and notes is not None:
         notes.append(f"note: {path}: {rows.superseded} rows superseded by a later row of the "
                      "same run (made again at other cutoffs): each run counts once, at its "
                      "last row")
     for number, row in rows:
-        key = (row["instance_sha256"], row["solver"], row["params"])
+        key = (row["instance_sha256"], row["solver"], row["params"], row.get("restart", ""))
         group = groups.get(key)
         if group is None:
             group = groups[key] = Group(row["instance"], *key)

@@ -42,6 +42,9 @@ def predict_csv(csv: Path, options: PredictOptions, portfolios: list[dict[str, i
     wanted = {name for counts in portfolios for name in counts}
     check_solvers(wanted, {g.solver for g in groups if g.values and not g.is_portfolio}, csv)
     predictions, skipped = predict_groups(groups, options)
+    if options.restarts and options.measure != "flips" and any(g.restart for g in groups):
+        notes.append(f"note: restarted runs are predicted beside their strategy in flips only "
+                     f"(their cutoffs are flips), not in {options.measure}")
     outcome = Outcome(str(csv), options.measure, options.cores, predictions, skipped,
                       [g for g in groups if g.is_portfolio], notes=notes)
     if not predictions or not (portfolios or allocate):

@@ -25,10 +25,13 @@ RaceGroups = dict[tuple[str, str, str], Group]  # (sha256, label, params) -> mix
 
 def members_by_instance(predictions: list[Prediction]) -> tuple[Members, list[str]]:
     """The fitted group of each solver on each instance, and a note for each instance where a
-    solver has several parameter sets (the one with the most runs is used)."""
+    solver has several parameter sets (the one with the most runs is used). Restarted runs
+    are not members: a portfolio's walkers run on without restarts."""
     members: Members = {}
     notes = []
     for p in predictions:
+        if p.group.restart:
+            continue
         by_solver = members.setdefault(p.group.sha256, {})
         other = by_solver.get(p.group.solver)
         if other is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from satspeed.predict.restarts import RestartReport, report
 from satspeed.predict.sample import Sample
 from satspeed.predict.select import choose, gof_pvalue
 from satspeed.predict.speedup import bootstrap_speedup, expected_min
+from satspeed.restart import Restart, parse_restart
 
 DEFAULT_CORES = (1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384)
 
@@ -33,6 +35,7 @@ class PredictOptions:
     gof_samples: int = 100
     seed: int = 0
     restarts: bool = False  # also the best restart cutoff (satspeed.predict.restarts)
+    luby_unit: float | None = None  # --restarts: also Luby's strategy with this unit
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,10 @@ class Prediction:
         return line
 
 
-def predict_group(group: Group, options: PredictOptions) -> Prediction:
+def predict_group(group: Group, options: PredictOptions,
+                  restarted: Sequence[Group] = ()) -> Prediction:
+    """The group's prediction; with --restarts, its restart report, predicting beside them
+    the `restarted` groups (the same runs made with a restart strategy)."""
     sample = group.sample
     rng = np.random.default_rng([options.seed, _group_seed(group.sha256)])
     fits = fit_all(sample) if options.dist == "auto" else [fit(options.dist, sample)]
@@ -151,9 +157,24 @@ def predict_group(group: Group, options: PredictOptions) -> Prediction:
             float(observed[0] / race_mean), len(races[j]),
             sum(timed_out for _, timed_out in races[j]), n > len(sample.values),
             *(float(column[j]) for column in restricted)))
-    restarted = (report(sample, chosen, options.cores, float(times_with_one[0]))
-                 if options.restarts else None)
-    return Prediction(group, sample, fits, chosen, rows, tau, spliced, restarted)
+    restart_report = None
+    if options.restarts and not group.restart:
+        restart_report = report(sample, chosen, options.cores, float(times_with_one[0]),
+                                _strategies(restarted, options), options.bootstrap, rng)
+    return Prediction(group, sample, fits, chosen, rows, tau, spliced, restart_report)
+
+
+def _strategies(restarted: Sequence[Group], options: PredictOptions
+                ) -> list[tuple[Restart, Sample | None]]:
+    """The restart strategies to predict: those of the restarted groups (with their runs),
+    then Luby's with --luby-unit (beside the runs of it, if the CSV has them)."""
+    found: list[tuple[Restart, Sample | None]] = [(parse_restart(g.restart), g.sample)
+                                                  for g in restarted]
+    if options.luby_unit is not None:
+        given = Restart("luby", options.luby_unit)
+        if all(r != given for r, _ in found):
+            found.append((given, None))
+    return found
 
 
 def _restricted_speedups(chosen: Fit, spliced: splice.Splice | None, sample: Sample,
@@ -187,13 +208,19 @@ def predict_groups(groups: list[Group], options: PredictOptions
     """Predictions for every group that can be fitted, and the groups skipped with why;
     mixed-portfolio race groups are left out."""
     done, skipped = [], []
+    restarted: dict[tuple[str, str, str], list[Group]] = {}
+    if options.measure == "flips":  # restart cutoffs are in flips
+        for g in groups:
+            if g.restart and g.values:
+                restarted.setdefault((g.sha256, g.solver, g.params), []).append(g)
     for group in groups:
         if group.is_portfolio:
             continue
         reason = problem(group)
         if reason is None:
             with np.errstate(all="ignore"):  # an absurd time (1e308) gives inf, not noise
-                done.append(predict_group(group, options))
+                done.append(predict_group(group, options, restarted.get(
+                    (group.sha256, group.solver, group.params), ())))
         else:
             skipped.append((group, reason))
     return done, skipped

@@ -17,17 +17,21 @@ so t* is a solved time. From a fit, S is the model's, and t* is found on a grid 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import stats
 
 from satspeed.predict.fit import Fit
 from satspeed.predict.sample import Sample
 from satspeed.predict.splice import kaplan_meier
+from satspeed.restart import Restart, luby_sequence
 
 _GRID = 4001  # points of the fit's grid in log t
 _LUBY_TERMS = 1 << 16  # Luby cutoffs evaluated at most (the mass left after them is reported)
+_LUBY_STRIDE = 20  # a fit's Luby units: every 20th point of its grid (200 units)
+_BEYOND = 1000.0  # a fit's integral is tabulated to 1000 x its t* range
 
 
 @dataclass(frozen=True)
@@ -46,20 +50,6 @@ class Restarts:
     def gain(self) -> float:
         """E[Y] / E[T_t*]: 1 where restarts cannot help."""
         return self.mean / self.time
-
-
-def luby_sequence(count: int) -> np.ndarray:
-    """The first `count` terms of Luby's sequence 1, 1, 2, 1, 1, 2, 4, 1, 1, 2, ..."""
-    out = np.empty(count, dtype=np.int64)
-    for index in range(count):
-        i = index + 1
-        while True:
-            k = i.bit_length()
-            if i == (1 << k) - 1:  # t_i = 2^(k-1) where i = 2^k - 1
-                out[index] = 1 << (k - 1)
-                break
-            i -= (1 << (k - 1)) - 1  # else t_i = t_(i - 2^(k-1) + 1)
-    return out
 
 
 class RunsDistribution:
@@ -122,14 +112,43 @@ def _mean_of_runs(runs: RunsDistribution) -> float:
 
 
 def from_fit(f: Fit, low: float, high: float) -> Restarts:
-    """t* of a fitted model on a grid in log t over [low, high] (the runs' range, widened)."""
+    """t* of a fitted model on a grid in log t over [low, high] (the runs' range, widened);
+    Luby's best unit on every _LUBY_STRIDE-th point of that grid."""
     grid, cost = fit_curve(f, low, high)
     mean = float(f.kind.expected_min(f.params, np.array([1.0]))[0])
     best = int(np.argmin(cost))
     cutoff, time = float(grid[best]), float(cost[best])
     if not time < mean * (1 - 1e-6):  # the grid's rounding: an exponential's E[T_t] is E[Y]
         cutoff, time = math.inf, mean
-    return Restarts(f.model, mean, cutoff, time, high, math.nan, math.nan)
+    dist = FitDistribution(f, low, high)
+    units = grid[::_LUBY_STRIDE][dist.sf(grid[::_LUBY_STRIDE]) < 1.0]
+    luby = luby_time(dist.sf, dist.partial, units) if len(units) else np.array([math.inf])
+    pick = int(np.argmin(luby))
+    unit = float(units[pick]) if len(units) and math.isfinite(luby[pick]) else math.nan
+    return Restarts(f.model, mean, cutoff, time, high, unit, float(luby[pick]))
+
+
+class FitDistribution:
+    """A fitted model's S(t) and int_0^t S(u) du as functions of t, the integral on a grid
+    in log t over [low, high x _BEYOND] (linear in t past it, where S is held: Luby's
+    cutoffs grow past any range)."""
+
+    def __init__(self, f: Fit, low: float, high: float) -> None:
+        self.fit = f
+        self.grid = np.geomspace(max(low, f.shift + 1e-12 * max(1.0, abs(f.shift))),
+                                 high * _BEYOND, 2 * _GRID)
+        self.cumulative = _partial_of_fit(f, self.grid, self.sf(self.grid))
+
+    def sf(self, t: np.ndarray) -> np.ndarray:
+        return np.exp(self.fit.logsf(np.asarray(t, float)))
+
+    def partial(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, float)
+        top, last = self.grid[-1], self.cumulative[-1]
+        inside = np.interp(t, self.grid, self.cumulative)
+        below = np.minimum(t, self.grid[0])  # S is 1 below the grid's first point
+        out = np.where(t < self.grid[0], below, inside)
+        return np.where(t > top, last + (t - top) * self.sf(np.array([top]))[0], out)
 
 
 def fit_curve(f: Fit, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
@@ -175,15 +194,111 @@ def restarted_walkers(sf: Callable[[np.ndarray], np.ndarray],
     return head / (1.0 - s_t**cores)
 
 
+def strategy_time(sf: Callable[[np.ndarray], np.ndarray],
+                  partial: Callable[[np.ndarray], np.ndarray], restart: Restart) -> float:
+    """Expected time of a restart strategy, exactly, for the distribution S (`sf`, `partial`):
+    E[min(Y, t)] / F(t) for fixed:t, `luby_time` for luby:u."""
+    if restart.kind == "luby":
+        return float(luby_time(sf, partial, np.array([restart.unit]))[0])
+    t = np.array([float(restart.unit)])
+    solved = 1.0 - float(sf(t)[0])
+    return float(partial(t)[0]) / solved if solved > 0 else math.inf
+
+
+def beyond_runs(runs: RunsDistribution, restart: Restart) -> float:
+    """The chance that the strategy reaches a try whose cutoff exceeds the last run, where
+    the runs cannot speak for it (the Kaplan-Meier S is held past it)."""
+    left, attempt = 1.0, 1
+    while left > 1e-12 and attempt <= _LUBY_TERMS:
+        cut = restart.cutoff(attempt)
+        if cut > runs.last:
+            return left
+        left *= float(runs.sf(np.array([float(cut)]))[0])
+        if restart.kind == "fixed":
+            return 0.0  # every try has the same cutoff, within the runs
+        attempt += 1
+    return 0.0
+
+
+@dataclass(frozen=True)
+class StrategyPrediction:
+    """A restart strategy's expected time predicted from the runs without restarts (with a
+    95% bootstrap interval) and from the chosen fit, beside the restarted runs of it that the
+    CSV holds, if any (their mean, a 95% t interval; a lower bound where some timed out)."""
+
+    strategy: str
+    predicted: float
+    predicted_low: float
+    predicted_high: float
+    fitted: float
+    beyond: float  # the chance of a try past the last run (see beyond_runs)
+    solved_by: int  # runs solved within the first try's cutoff: F(t) rests on them
+    runs: int = 0  # restarted runs of the strategy in the CSV
+    timeouts: int = 0
+    observed: float = math.nan
+    observed_low: float = math.nan
+    observed_high: float = math.nan
+
+    @property
+    def observed_is_bound(self) -> bool:
+        return self.timeouts > 0
+
+    @property
+    def few_solved(self) -> bool:
+        """Fewer than MIN_SOLVED runs solved within the first cutoff: the runs can hardly
+        say how often a try succeeds (the prediction is mostly noise)."""
+        return self.solved_by < MIN_SOLVED
+
+    @property
+    def relative_error(self) -> float:
+        """(predicted - observed) / observed, from the runs' prediction."""
+        return (self.predicted - self.observed) / self.observed
+
+
+def predict_strategy(sample: Sample, chosen: Fit, restart: Restart, bootstrap: int,
+                     rng: np.random.Generator, restarted: Sample | None = None
+                     ) -> StrategyPrediction:
+    """`restart`'s expected time from `sample` (the runs without restarts; the interval from
+    `bootstrap` resamples of them) and from `chosen`, beside the `restarted` runs made with
+    it, if given."""
+    runs = RunsDistribution(sample)
+    predicted = strategy_time(runs.sf, runs.partial, restart)
+    resampled = []
+    for _ in range(bootstrap):
+        pick = rng.integers(0, len(sample.values), len(sample.values))
+        again = Sample(sample.values[pick], sample.censored[pick])
+        if not again.censored.all():
+            other = RunsDistribution(again)
+            resampled.append(strategy_time(other.sf, other.partial, restart))
+    low, high = (np.percentile(resampled, [2.5, 97.5]) if resampled
+                 else (math.nan, math.nan))
+    dist = FitDistribution(chosen, *fit_range(sample))
+    fitted = strategy_time(dist.sf, dist.partial, restart)
+    solved_by = int(np.sum(sample.observed <= restart.cutoff(1)))
+    found = StrategyPrediction(restart.text, predicted, float(low), float(high), fitted,
+                               beyond_runs(runs, restart), solved_by)
+    if restarted is None or not len(restarted.values):
+        return found
+    values = restarted.values
+    mean = float(np.mean(values))
+    half = (float(stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1)
+                  / math.sqrt(len(values))) if len(values) > 1 else math.nan)
+    return replace(found, runs=len(values), timeouts=int(np.sum(restarted.censored)),
+                   observed=mean, observed_low=mean - half, observed_high=mean + half)
+
+
 @dataclass(frozen=True)
 class RestartReport:
-    """A group's restarts: the best fixed cutoff from its runs and from its chosen fit, and
-    E[time] of n walkers each restarting at the runs' t* (NaN where t* is infinite)."""
+    """A group's restarts: the best fixed cutoff from its runs and from its chosen fit,
+    E[time] of n walkers each restarting at the runs' t* (NaN where t* is infinite), and the
+    strategies predicted beside restarted runs of them (those the CSV holds, and Luby's with
+    the unit a user gave)."""
 
     runs: Restarts
     fit: Restarts
     cores: tuple[int, ...]
     walkers: np.ndarray
+    strategies: tuple[StrategyPrediction, ...] = ()
 
 
 def fit_range(sample: Sample) -> tuple[float, float]:
@@ -191,9 +306,13 @@ def fit_range(sample: Sample) -> tuple[float, float]:
     return float(np.min(sample.values)) / 10, float(np.max(sample.values)) * 10
 
 
-def report(sample: Sample, chosen: Fit, cores: tuple[int, ...], mean: float) -> RestartReport:
+def report(sample: Sample, chosen: Fit, cores: tuple[int, ...], mean: float,
+           strategies: Sequence[tuple[Restart, Sample | None]] = (), bootstrap: int = 0,
+           rng: np.random.Generator | None = None) -> RestartReport:
     """Restarts from the runs and from `chosen` over `fit_range`; `mean` is the predicted
-    E[Y], used instead of the runs' own where the slowest run timed out."""
+    E[Y], used instead of the runs' own where the slowest run timed out. Each of
+    `strategies` (a strategy, and the restarted runs made with it or None) is predicted
+    beside its runs (`predict_strategy`, `bootstrap` resamples drawn from `rng`)."""
     distribution = RunsDistribution(sample)
     censored_last = bool(sample.censored[np.argmax(sample.values)])
     runs = from_runs(distribution, mean if censored_last else None)
@@ -203,4 +322,7 @@ def report(sample: Sample, chosen: Fit, cores: tuple[int, ...], mean: float) -> 
                                     np.array(cores, float))
     else:
         walkers = np.full(len(cores), math.nan)
-    return RestartReport(runs, fitted, tuple(cores), walkers)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    predicted = tuple(predict_strategy(sample, chosen, restart, bootstrap, rng, restarted)
+                      for restart, restarted in strategies)
+    return RestartReport(runs, fitted, tuple(cores), walkers, predicted)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from satspeed.errors import SatspeedError
+from satspeed.restart import Restart, attempt_seed
 from satspeed.run.algorithms import ALGORITHMS
 from satspeed.run.algorithms.base import Walk
 from satspeed.run.formula.cnf import Formula
@@ -48,6 +49,7 @@ class RunResult:
     wall_s: float
     model: np.ndarray | None
     message: str = ""
+    restarts: int = 0  # tries after the first (a restarted run); flips are over all tries
 
 
 def warm_up(walk: Walk) -> None:
@@ -58,9 +60,12 @@ def warm_up(walk: Walk) -> None:
 
 def run_once(walk: Walk, seed: int, max_flips: int | None = None,
              timeout: float | None = None, chunk: int = CHUNK_FLIPS,
-             stop: Callable[[], bool] | None = None) -> RunResult:
+             stop: Callable[[], bool] | None = None,
+             restart: Restart | None = None) -> RunResult:
     """One seeded run until a model, `max_flips` flips or `timeout` CPU seconds (of this
-    thread: `cpu_clock`).
+    thread: `cpu_clock`); with `restart`, started again from a fresh assignment (seed
+    `attempt_seed`) each time a try reaches its cutoff, the flips and cutoffs counted over
+    all tries.
 
     `stop`, polled between chunks, ends the run early with status 'stopped' (e.g. when the
     campaign is cancelled). A reported model is verified against the formula; a kernel that
@@ -68,22 +73,33 @@ def run_once(walk: Walk, seed: int, max_flips: int | None = None,
     """
     budget = math.inf if max_flips is None else max_flips
     cpu0, wall0 = cpu_clock(), time.perf_counter()
+    attempt, before = 1, 0  # the try, and the flips of the tries before it
     walk.start(seed)
     solved = walk.solved
     status = "timeout"
-    while not solved and walk.flips < budget:
-        solved, _ = walk.step(int(min(chunk, budget - walk.flips)))
+    while not solved and before + walk.flips < budget:
+        if restart is not None and walk.flips >= restart.cutoff(attempt):
+            before += walk.flips
+            attempt += 1
+            walk.start(attempt_seed(seed, attempt))
+            solved = walk.solved
+            continue
+        left = budget - before - walk.flips
+        if restart is not None:
+            left = min(left, int(restart.cutoff(attempt)) - walk.flips)
+        solved, _ = walk.step(int(min(chunk, left)))
         if timeout is not None and cpu_clock() - cpu0 >= timeout:
             break
         if stop is not None and not solved and stop():
             status = "stopped"
             break
     cpu_s, wall_s = cpu_clock() - cpu0, time.perf_counter() - wall0
+    flips, restarts = before + walk.flips, attempt - 1
     if not solved:
-        return RunResult(status, walk.flips, cpu_s, wall_s, None)
+        return RunResult(status, flips, cpu_s, wall_s, None, restarts=restarts)
     model = walk.assign.copy()
     bad = walk.formula.falsified_clause(model)
     if bad >= 0:
         raise RuntimeError(f"{walk.solver} reported a model that falsifies clause {bad + 1} "
                            f"of {walk.formula.path} (seed {seed}): this is a bug")
-    return RunResult("sat", walk.flips, cpu_s, wall_s, model)
+    return RunResult("sat", flips, cpu_s, wall_s, model, restarts=restarts)

@@ -21,6 +21,7 @@ import numpy as np
 
 from satspeed.errors import InputError, SatspeedError, os_error
 from satspeed.labels import format_params, parse_params, portfolio_label, portfolio_params
+from satspeed.restart import Restart
 from satspeed.results import (
     ResultsWriter,
     Row,
@@ -58,6 +59,7 @@ class CampaignOptions:
     engine: str = "local"
     scheduler: str | None = None
     sweep: Sweep = ()  # --param NAME=V,V: one entrant per setting of each --solver
+    restart: Restart | None = None  # --restart: every run (every walker) restarts so
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,12 @@ def entrants(options: CampaignOptions) -> list[Entrant]:
 def _plan(options: CampaignOptions) -> tuple[list[Run], dict[str, str]]:
     """All runs of the campaign, and the display name of each instance (by sha256)."""
     kinds = entrants(options)
+    if options.restart is not None:
+        external = sorted({s.name for e in kinds for s in e.specs if s.kernel is None})
+        if external:
+            raise SatspeedError(f"--restart: {external[0]} is an external solver: restarts "
+                                "are made by the built-in kernels only (an external solver "
+                                "restarts by its own options)")
     runs: list[Run] = []
     names: dict[str, str] = {}
     for path in find_instances(options.paths, lambda p, why: say(f"skipping {shown(p)}: {why}")):
@@ -113,7 +121,7 @@ def _plan(options: CampaignOptions) -> tuple[list[Run], dict[str, str]]:
             for entrant in kinds:
                 runs.extend(plan_runs(str(path), formula.sha256, entrant.label,
                                       entrant.params(formula), options.runs, options.seed,
-                                      entrant.specs))
+                                      entrant.specs, options.restart))
         except InputError as exc:
             say(f"skipping {exc}")
             continue
@@ -207,6 +215,7 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
             workers = _check_walkers(planned, options)
             writer = _open_results(options.output, argv,
                                    None if options.scheduler else workers)
+            _check_format(writer, options)
             todo = _to_make(planned, writer.done, options)
             _warm_kernels(todo)
             display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
@@ -244,13 +253,22 @@ def _open_results(output: Path, argv: list[str], workers: int | None) -> Results
         raise os_error(exc, output) from None
     try:
         conditions = machine.conditions(workers)
-        record_session(output, argv, conditions)
+        record_session(output, argv, conditions, writer.format)
     except OSError as exc:
         with contextlib.suppress(OSError):
             writer.close()
         raise os_error(exc, f"{output}.meta.json") from None
     _warn_disturbances(conditions)
     return writer
+
+
+def _check_format(writer: ResultsWriter, options: CampaignOptions) -> None:
+    """Refuse restarted runs for a CSV of an older format, which has no column for them."""
+    missing = writer.missing("restart", "restarts")
+    if options.restart is not None and missing:
+        raise InputError(str(options.output), f"written in an older format, without the "
+                         f"{' and '.join(missing)} column{'s' * (len(missing) > 1)} that "
+                         "restarted runs need: give them another -o file")
 
 
 def _end_session(output: Path) -> None:
@@ -353,14 +371,14 @@ def summarise(done: dict[RunKey, dict[str, str]], planned: list[Run], names: dic
     flip rate, from the last row of each planned run (`done`: the writer's, so the CSV is not
     read again). A solver run with several settings (a --param sweep) names each by the
     parameters that differ between them."""
-    groups: dict[tuple[str, str, str, int], list[dict[str, str]]] = {
-        (r.sha256, r.solver, r.params, r.walkers): [] for r in planned}
+    groups: dict[tuple[str, str, str, int, str], list[dict[str, str]]] = {
+        (r.sha256, r.solver, r.params, r.walkers, r.restart_text): [] for r in planned}
     for r in planned:
         if (row := done.get(r.key)) is not None:
-            groups[(r.sha256, r.solver, r.params, r.walkers)].append(row)
-    settings = _settings({(sha, solver, params) for sha, solver, params, _ in groups})
+            groups[(r.sha256, r.solver, r.params, r.walkers, r.restart_text)].append(row)
+    settings = _settings({(sha, solver, params) for sha, solver, params, _, _ in groups})
     summaries = []
-    for (sha, solver, params, walkers), group in groups.items():
+    for (sha, solver, params, walkers, restart), group in groups.items():
         solved = [r for r in group if r["status"] == "sat"]
         ran = [r for r in group if r["status"] != "error"]
         all_flips = sum(float(r["flips"]) for r in ran)
@@ -371,7 +389,7 @@ def summarise(done: dict[RunKey, dict[str, str]], planned: list[Run], names: dic
             sum(r["status"] == "error" for r in group),
             _median(solved, "flips"), _median(solved, "cpu_s"), _median(solved, "wall_s"),
             all_flips / all_cpu if all_cpu > 0 and walkers == 1 else float("nan"),
-            settings[(sha, solver, params)]))
+            settings[(sha, solver, params)] + (f" {restart}" if restart else "")))
     return summaries
 
 

@@ -243,7 +243,7 @@ def import_runs(options: ImportOptions, argv: list[str]) -> int:
     written = solved = 0
     try:
         with ResultsWriter(options.output) as writer:
-            record_session(options.output, argv)
+            record_session(options.output, argv, csv_format=writer.format)
             for row in rows:
                 if key_of(row) in writer.done:
                     continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from satspeed.errors import SatspeedError, os_reason
+from satspeed.restart import Restart
 from satspeed.results import RunKey
 from satspeed.run.formula.cnf import is_cnf_path
 from satspeed.run.specs import SolverSpec, find_spec
@@ -35,11 +36,18 @@ class Run:
     seed: int
     walkers: int = 1
     specs: tuple[SolverSpec, ...] = ()
+    restart: Restart | None = None  # every walker restarts so (None: runs on to the end)
+
+    @property
+    def restart_text(self) -> str:
+        """The CSV's `restart` column: '' without restarts."""
+        return "" if self.restart is None else self.restart.text
 
     @property
     def key(self) -> RunKey:
         """What identifies it in the CSV (resume, the last row of each run)."""
-        return RunKey(self.sha256, self.solver, self.params, self.walkers, self.seed)
+        return RunKey(self.sha256, self.solver, self.params, self.walkers, self.seed,
+                      self.restart_text)
 
     def walker_seed(self, walker: int) -> int:
         """Walker `walker`'s seed: the run's own seed for a sequential run."""
@@ -50,11 +58,13 @@ class Run:
 
 
 def derive_seed(base: int, sha256: str, solver: str, params: str, index: int,
-                walkers: int = 1) -> int:
-    """A 64-bit seed from (base seed, instance content, solver, parameters, run index, and the
-    number of walkers for a race)."""
+                walkers: int = 1, restart: str = "") -> int:
+    """A 64-bit seed from (base seed, instance content, solver, parameters, run index, the
+    number of walkers for a race, and the restart strategy for restarted runs): restarted
+    runs do not share their first try with the runs without restarts."""
     race = f"|w{walkers}" if walkers > 1 else ""
-    text = f"satspeed-seed|{base}|{sha256}|{solver}|{params}|{index}{race}".encode()
+    again = f"|r{restart}" if restart else ""
+    text = f"satspeed-seed|{base}|{sha256}|{solver}|{params}|{index}{race}{again}".encode()
     return int.from_bytes(hashlib.sha256(text).digest()[:8], "little")
 
 
@@ -167,11 +177,14 @@ def _kind(entry: os.DirEntry[str], path: Path) -> str:
 
 
 def plan_runs(instance: str, sha256: str, solver: str, params: str, runs: int,
-              base_seed: int, specs: tuple[SolverSpec, ...] = ()) -> list[Run]:
+              base_seed: int, specs: tuple[SolverSpec, ...] = (),
+              restart: Restart | None = None) -> list[Run]:
     """`runs` runs of one instance: sequential when `specs` has one walker (by default the
-    solver named `solver`), races otherwise."""
+    solver named `solver`), races otherwise; restarted with `restart`."""
     specs = specs or (find_spec(solver),)
     walkers = len(specs)
+    text = "" if restart is None else restart.text
     return [Run(instance, sha256, solver, params, i,
-                derive_seed(base_seed, sha256, solver, params, i, walkers), walkers, specs)
+                derive_seed(base_seed, sha256, solver, params, i, walkers, text), walkers,
+                specs, restart)
             for i in range(runs)]

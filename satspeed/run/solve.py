@@ -10,6 +10,7 @@ import numpy as np
 
 from satspeed import __version__
 from satspeed.labels import format_params
+from satspeed.restart import Restart
 from satspeed.run.builtin import make_walk, run_once, warm_up
 from satspeed.run.formula.cnf import read_cnf
 
@@ -31,8 +32,9 @@ def model_lines(model: np.ndarray, width: int = V_LINE_CHARS) -> Iterator[str]:
 
 
 def solve_command(path: Path, solver: str, seed: int, max_flips: int | None,
-                  timeout: float | None) -> int:
-    """Run the solver once on `path` and print the result; returns the exit code."""
+                  timeout: float | None, restart: Restart | None = None) -> int:
+    """Run the solver once on `path` (restarted with `restart`) and print the result;
+    returns the exit code."""
     formula = read_cnf(path)
     walk = make_walk(formula, solver)
     echo = click.echo
@@ -42,15 +44,19 @@ def solve_command(path: Path, solver: str, seed: int, max_flips: int | None,
          f" (tautologies dropped {formula.tautologies},"
          f" duplicate literals removed {formula.duplicate_literals})")
     echo(f"c solver {solver} {format_params(walk.params)} seed {seed}")
+    if restart is not None:
+        echo(f"c restart {restart.text}")
     warm_up(walk)
     try:
-        result = run_once(walk, seed, max_flips=max_flips, timeout=timeout)
+        result = run_once(walk, seed, max_flips=max_flips, timeout=timeout, restart=restart)
     except KeyboardInterrupt:
         echo("c interrupted")
         echo("s UNKNOWN")
         return 130
     rate = result.flips / result.cpu_s if result.cpu_s > 0 else float("nan")
     echo(f"c flips {result.flips}")
+    if restart is not None:
+        echo(f"c restarts {result.restarts}")
     echo(f"c seconds {result.cpu_s:.6f} (cpu) {result.wall_s:.6f} (wall)")
     echo(f"c flips/s {rate:.0f}")
     if result.model is None:

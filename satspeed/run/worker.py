@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from satspeed import __version__
+from satspeed.errors import SatspeedError
+from satspeed.restart import Restart
 from satspeed.results import Row, make_row, now_iso
 from satspeed.run.algorithms.base import Walk
-from satspeed.run.builtin import RunResult, make_walk, run_once, warm_up
+from satspeed.run.builtin import CHUNK_FLIPS, RunResult, make_walk, run_once, warm_up
 from satspeed.run.formula.cnf import Formula, read_cnf
 from satspeed.run.plan import Run
 from satspeed.run.specs import SolverSpec
@@ -62,18 +64,21 @@ class Worker:
             self._walks[(instance, spec)] = walk
 
     def attempt(self, spec: SolverSpec, instance: str, seed: int,
-                stop: Callable[[], bool] | None = None, chunk: int | None = None) -> RunResult:
-        """One run of `spec` on `instance` with `seed` (prepared first if need be)."""
+                stop: Callable[[], bool] | None = None, chunk: int | None = None,
+                restart: Restart | None = None) -> RunResult:
+        """One run of `spec` on `instance` with `seed` (prepared first if need be), restarted
+        with `restart` (a built-in kernel's only: the campaign refuses it for others)."""
         self.prepare(instance, spec)
         if spec.kernel is None:
             from satspeed.run.external import run_external
 
+            if restart is not None:
+                raise SatspeedError(f"{spec.name}: restarts need a built-in kernel")
             return run_external(spec, self.formula(instance), seed, self.max_flips,
                                 self.timeout, stop)
         walk = self._walks[(instance, spec)]
-        if chunk is None:
-            return run_once(walk, seed, self.max_flips, self.timeout, stop=stop)
-        return run_once(walk, seed, self.max_flips, self.timeout, chunk=chunk, stop=stop)
+        return run_once(walk, seed, self.max_flips, self.timeout, chunk=chunk or CHUNK_FLIPS,
+                        stop=stop, restart=restart)
 
     def run(self, run: Run, stop: Callable[[], bool] | None = None) -> Row | None:
         """Make one sequential run and return its CSV row: an 'error' row with the reason if
@@ -82,7 +87,8 @@ class Worker:
         try:
             self.prepare(run.instance, run.specs[0])
             started = now_iso()
-            result = self.attempt(run.specs[0], run.instance, run.seed, stop)
+            result = self.attempt(run.specs[0], run.instance, run.seed, stop,
+                                  restart=run.restart)
         except Exception as exc:
             return error_row(run, f"{type(exc).__name__}: {exc}", self, started)
         if result.status == "stopped":
@@ -94,7 +100,7 @@ class Worker:
         Exceptions become 'error' results (the race then stops and records the error)."""
         try:
             return self.attempt(run.specs[index], run.instance, run.walker_seed(index), stop,
-                                chunk=RACE_CHUNK)
+                                chunk=RACE_CHUNK, restart=run.restart)
         except Exception as exc:
             return RunResult("error", 0, 0.0, 0.0, None, f"{type(exc).__name__}: {exc}")
 
@@ -104,7 +110,7 @@ def result_row(run: Run, result: RunResult, worker: Worker, started: str) -> Row
     if result.status == "error":
         return error_row(run, result.message, worker, started)
     return _row(run, worker, started, result.status, result.flips, f"{result.cpu_s:.6f}",
-                f"{result.wall_s:.6f}")
+                f"{result.wall_s:.6f}", restarts=result.restarts)
 
 
 def error_row(run: Run, message: str, worker: Worker, started: str | None = None) -> Row:
@@ -114,12 +120,13 @@ def error_row(run: Run, message: str, worker: Worker, started: str | None = None
 
 
 def _row(run: Run, worker: Worker, started: str, status: str, flips: int, cpu_s: str,
-         wall_s: str, message: str = "") -> Row:
+         wall_s: str, message: str = "", restarts: int = 0) -> Row:
     return make_row(instance=run.instance, instance_sha256=run.sha256, solver=run.solver,
                     params=run.params, walkers=run.walkers, seed=run.seed, status=status,
                     flips=flips, cpu_s=cpu_s, wall_s=wall_s, cutoff_flips=worker.max_flips,
                     cutoff_s=worker.timeout, host=HOST, started_at=started,
-                    satspeed_version=__version__, message=message)
+                    satspeed_version=__version__, message=message,
+                    restart=run.restart_text, restarts=restarts if run.restart else "")
 
 
 def race_result(walkers: list[WalkerResult]) -> RunResult:
@@ -139,9 +146,12 @@ def race_result(walkers: list[WalkerResult]) -> RunResult:
     solved = [w for w in walkers if w.result.status == "sat"]
     if solved:
         best = min(solved, key=lambda w: w.race_wall)
-        return RunResult("sat", best.result.flips, cpu, best.race_wall, best.result.model)
+        return RunResult("sat", best.result.flips, cpu, best.race_wall, best.result.model,
+                         restarts=best.result.restarts)
     if any(r.status == "stopped" for r in results):
         return RunResult("stopped", 0, cpu, 0.0, None)
-    counted = [r.flips for r in results if r.flips >= 0]  # -1: not reported (external)
-    return RunResult("timeout", min(counted, default=-1), cpu,
-                     max(r.wall_s for r in results), None)
+    counted = [r for r in results if r.flips >= 0]  # -1: not reported (external)
+    fewest = min(counted, key=lambda r: r.flips, default=None)
+    return RunResult("timeout", -1 if fewest is None else fewest.flips, cpu,
+                     max(r.wall_s for r in results), None,
+                     restarts=0 if fewest is None else fewest.restarts)

@@ -125,6 +125,13 @@ def _restarts_figure(plt, p: Prediction, measure: str):
         if math.isfinite(source.cutoff):
             ax.plot([source.cutoff], [source.time], "o", color=color, ms=6,
                     label=f"t* = {source.cutoff:.4g} (gain {source.gain:.3g})")
+    fixed = [s for s in r.strategies if s.runs and s.strategy.startswith("fixed:")]
+    for i, s in enumerate(fixed):  # the restarted runs at their cutoff, with their CI
+        t = float(s.strategy.partition(":")[2])
+        ax.errorbar([t], [s.observed], yerr=[[s.observed - s.observed_low],
+                                             [s.observed_high - s.observed]],
+                    fmt="s", color="C3", ms=5, capsize=3,
+                    label="restarted runs (mean, 95% CI)" if i == 0 else None)
     ax.set_xscale("log")
     ax.set_yscale("log")
     floor = min(float(np.min(cost)), float(np.min(fitted[ok]))) if ok.any() else float(np.min(cost))

@@ -1,8 +1,8 @@
 """The JSON document of `satspeed predict` (`--json`, `-o FILE`).
 
-Schema (version 4), one object:
-  schema: 4, satspeed_version, csv, measure, cores: [n...],
-  groups: [{instance, instance_sha256, solver, params, runs, solved, timeouts, errors,
+Schema (version 6), one object:
+  schema: 6, satspeed_version, csv, measure, cores: [n...],
+  groups: [{instance, instance_sha256, solver, params, restart, runs, solved, timeouts, errors,
             method, chosen, splice, restricted_to, restarts,
             fits: [{model, params: {name: value}, loglik, aic, gof_pvalue}],
             predictions: [{cores, predicted_time, predicted_speedup, speedup_low, speedup_high,
@@ -28,10 +28,24 @@ Schema (version 4), one object:
     SPLICE = {cut, below, tails: [{model, params, loglik, weight}],
               beyond: [{model, weight}]}
     restarts: null, or with --restarts {runs: RESTART, fit: RESTART,
-                                        walkers: [{cores, time, speedup}]}
+                                        walkers: [{cores, time, speedup}],
+                                        strategies: [STRATEGY]}
     RESTART = {source, mean, cutoff, time, gain, valid_to, luby_unit, luby_time}
       (cutoff null: no cutoff beats running on; walkers: n walkers each restarting at the
-      runs' cutoff, speedup over one walker without restarts; Luby null from a fit)
+      runs' cutoff, speedup over one walker without restarts)
+    STRATEGY = {strategy, predicted, predicted_low, predicted_high, fitted, beyond,
+                solved_by, few_solved, runs, timeouts, observed, observed_low,
+                observed_high, observed_is_bound, relative_error}
+      (a restart strategy, 'fixed:T' or 'luby:U', of the CSV's restarted runs of this
+      group, or Luby's with --luby-unit: its expected time from the runs without restarts,
+      exactly, with a 95% bootstrap interval, and from the chosen fit; beyond: the chance
+      of a try past the last run, where the runs cannot speak; solved_by: the runs solved
+      within the first try's cutoff, few_solved when under 10 (the runs can hardly say
+      how often a try succeeds: the prediction is mostly noise); the restarted runs' mean
+      with a 95% t interval, a lower bound where some timed out; null without such runs)
+  A group's `restart` is its runs' strategy ('' without restarts); a restarted group is
+  predicted like any other (n walkers that each restart so), has no restarts block, and is
+  not a member of portfolios.
 Numbers that do not exist (an observed speedup beyond the number of runs, no races) are null.
 
 Censoring: where runs timed out, `restricted_to` is tau, the smallest value at which a run or
@@ -54,11 +68,12 @@ when the last run was solved). With "model", `splice` is null and everything com
 most general within 10 AIC units of the best); portfolios and allocation use it for every
 member.
 
-Schema 5 added restarts. Schema 4 added method and splice (the default prediction became the
-splice) and the shifted-weibull fit. Schema 3 added restricted_to, extrapolated and the
-RESTRICTED speedups, made relative_error compare restricted means under censoring, and made
-observed_is_bound exact for any mix of cutoffs (schema 2: n <= timeouts). Schema 2 added
-portfolio_races, portfolios, allocation and race_timeouts to schema 1.
+Schema 6 added a group's restart and the restarts' strategies, and Luby's best unit from a fit
+(null before). Schema 5 added restarts. Schema 4 added method and splice (the default
+prediction became the splice) and the shifted-weibull fit. Schema 3 added restricted_to,
+extrapolated and the RESTRICTED speedups, made relative_error compare restricted means under
+censoring, and made observed_is_bound exact for any mix of cutoffs (schema 2: n <= timeouts).
+Schema 2 added portfolio_races, portfolios, allocation and race_timeouts to schema 1.
 """
 
 from __future__ import annotations
@@ -74,10 +89,10 @@ from satspeed.predict.allocate import AllocationReport, AllocationResult
 from satspeed.predict.outcome import Outcome
 from satspeed.predict.portfolio import Configuration, PortfolioPrediction
 from satspeed.predict.prediction import CoreRow
-from satspeed.predict.restarts import RestartReport, Restarts
+from satspeed.predict.restarts import RestartReport, Restarts, StrategyPrediction
 from satspeed.predict.splice import Splice
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _clean(value: float) -> float | None:
@@ -92,7 +107,7 @@ def render(outcome: Outcome) -> str:
         g = p.group
         groups.append({
             "instance": g.instance, "instance_sha256": g.sha256, "solver": g.solver,
-            "params": g.params, "runs": len(p.sample.values),
+            "params": g.params, "restart": g.restart, "runs": len(p.sample.values),
             "solved": int(np.sum(~p.sample.censored)),
             "timeouts": int(np.sum(p.sample.censored)), "errors": g.errors,
             "method": "model" if p.spliced is None else "splice",
@@ -135,9 +150,23 @@ def _restarts_json(r: RestartReport) -> dict:
                 "time": _clean(x.time), "gain": _clean(x.gain), "valid_to": _clean(x.valid_to),
                 "luby_unit": _clean(x.luby_unit), "luby_time": _clean(x.luby_time)}
 
+    def strategy(x: StrategyPrediction) -> dict:
+        seen = x.runs > 0
+        return {"strategy": x.strategy, "predicted": _clean(x.predicted),
+                "predicted_low": _clean(x.predicted_low),
+                "predicted_high": _clean(x.predicted_high), "fitted": _clean(x.fitted),
+                "beyond": _clean(x.beyond), "solved_by": x.solved_by,
+                "few_solved": x.few_solved, "runs": x.runs, "timeouts": x.timeouts,
+                "observed": _clean(x.observed) if seen else None,
+                "observed_low": _clean(x.observed_low) if seen else None,
+                "observed_high": _clean(x.observed_high) if seen else None,
+                "observed_is_bound": x.observed_is_bound if seen else None,
+                "relative_error": _clean(x.relative_error) if seen else None}
+
     return {"runs": one(r.runs), "fit": one(r.fit),
             "walkers": [{"cores": n, "time": _clean(t), "speedup": _clean(r.runs.mean / t)}
-                        for n, t in zip(r.cores, r.walkers, strict=True)]}
+                        for n, t in zip(r.cores, r.walkers, strict=True)],
+            "strategies": [strategy(x) for x in r.strategies]}
 
 
 def _splice_json(s: Splice | None) -> dict | None:

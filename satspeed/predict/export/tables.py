@@ -62,6 +62,8 @@ def print_tables(predictions: list[Prediction], skipped: list[tuple[Group, str]]
         console.print(_speedup_table(p, measure))
         if p.restarts is not None:
             console.print(_restarts_table(p.restarts, p, measure))
+            if p.restarts.strategies:
+                console.print(_strategies_table(p.restarts, measure))
     for g, reason in skipped:
         console.print(f"[yellow]skipped[/] {g.label}: {reason}")
 
@@ -87,6 +89,44 @@ def _restarts_table(r: RestartReport, p: Prediction, measure: str) -> Table:
                       _fmt(source.time, ".4g"), _fmt(source.gain),
                       _fmt(source.luby_unit, ".4g"), _fmt(source.luby_time, ".4g"))
     return table
+
+
+def _strategies_table(r: RestartReport, measure: str) -> Table:
+    """Each restart strategy predicted from the runs (95% bootstrap interval) and the fit,
+    beside the restarted runs of it in the CSV (mean, 95% t interval)."""
+    notes = [f"restart strategies: E\\[time] in {measure} predicted from the runs without "
+             "restarts and from the fit, against restarted runs of it (mean, 95% CI)"]
+    if any(s.observed_is_bound for s in r.strategies):
+        notes.append("≥: some restarted runs timed out: their mean is a lower bound")
+    if any(s.few_solved for s in r.strategies):
+        notes.append(f"?: fewer than {MIN_SOLVED} runs solved within the first cutoff: the "
+                     "runs can hardly say how often a try succeeds")
+    if any(s.beyond > 0.01 for s in r.strategies):
+        notes.append("†: a try past the last run is likely (the chance in brackets): the "
+                     "runs do not speak for it")
+    table = Table(caption="\n".join(notes), caption_justify="left", **COMPACT)
+    for col in ("strategy", "from runs", "95% CI", "from fit", "restarted", "95% CI",
+                "error"):
+        table.add_column(col, justify="left" if col == "strategy" else "right")
+    for s in r.strategies:
+        mark = (" ?" if s.few_solved else "") + (f" †({s.beyond:.0%})" if s.beyond > 0.01
+                                                 else "")
+        observed = ("-" if not s.runs else
+                    ("≥" if s.observed_is_bound else "") + f"{s.observed:.4g} ({s.runs})")
+        table.add_row(s.strategy + mark, _fmt(s.predicted, ".4g"),
+                      _interval(s.predicted_low, s.predicted_high),
+                      _fmt(s.fitted, ".4g"), observed,
+                      _interval(s.observed_low, s.observed_high) if s.runs else "-",
+                      _fmt(100 * s.relative_error, "+.1f") + "%" if s.runs else "-")
+    return table
+
+
+def _interval(low: float, high: float) -> str:
+    """'3870-5460': three significant digits, without an exponent below 10^7."""
+    def one(x: float) -> str:
+        return f"{x:.3g}" if abs(x) < 1000 or abs(x) >= 1e7 else f"{float(f'{x:.3g}'):.0f}"
+
+    return f"{one(low)}-{one(high)}" if math.isfinite(low) and math.isfinite(high) else "-"
 
 
 def _speedup_table(p: Prediction, measure: str) -> Table:
