@@ -219,12 +219,23 @@ def _check_sweep(solvers: tuple[str, ...], sweep: tuple[tuple[str, tuple[str, ..
               "each with its own seeds and rows; repeat for the cross product. Every --solver "
               "must have it; --portfolio members keep their own settings.")
 @_restart_options
+@click.option("--precision", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=None, metavar="P", help="Make runs in rounds until the 95% interval of "
+              "each instance's predicted speedup G at --at-cores lies within G(1 ± P) (e.g. "
+              "0.10), or --max-runs; races then get --runs each.")
+@click.option("--at-cores", type=click.IntRange(min=2), default=384, show_default=True,
+              metavar="N", help="--precision: the core count the speedup is wanted at.")
+@click.option("--min-runs", type=click.IntRange(min=2), default=50, show_default=True,
+              help="--precision: the first round's runs.")
+@click.option("--max-runs", type=click.IntRange(min=2), default=5000, show_default=True,
+              help="--precision: the most runs per instance.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
 def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, ...],
         portfolios: tuple[str, ...], engine: str, scheduler: str | None, runs: int,
         workers: int | None, max_flips: int | None, timeout: float, seed: int, output: Path,
         check_sat: float | None, sweep: tuple[tuple[str, tuple[str, ...]], ...],
-        restart: object, restart_cutoff: int | None, quiet: bool) -> None:
+        restart: object, restart_cutoff: int | None, precision: float | None,
+        at_cores: int, min_runs: int, max_runs: int, quiet: bool) -> None:
     """Make RUNS seeded runs of a solver on every DIMACS file in PATHS, appending to a CSV.
 
     With --walkers k (k > 1), each run is a race of k walkers with their own seeds, stopped
@@ -238,11 +249,19 @@ def run(paths: tuple[Path, ...], solvers: tuple[str, ...], walkers: tuple[int, .
     if scheduler is not None and engine != "dask":
         raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
     _check_sweep(solvers or ("probsat",), sweep)
+    rounds = None
+    if precision is not None:
+        if min_runs > max_runs:
+            raise click.BadParameter(f"--min-runs {min_runs} is above --max-runs {max_runs}",
+                                     param_hint="--min-runs")
+        from satspeed.precision import PrecisionRounds, Target
+
+        rounds = PrecisionRounds(Target(precision, at_cores, min_runs, max_runs, runs), quiet)
     options = CampaignOptions(
-        list(paths), solvers or ("probsat",), runs, workers or default_workers(), max_flips,
-        timeout, seed, output, check_sat, quiet, walkers,
-        tuple(parse_portfolio(p) for p in portfolios), engine, scheduler, sweep,
-        _one_restart(restart, restart_cutoff))  # type: ignore[arg-type]
+        list(paths), solvers or ("probsat",), max_runs if rounds else runs,
+        workers or default_workers(), max_flips, timeout, seed, output, check_sat, quiet,
+        walkers, tuple(parse_portfolio(p) for p in portfolios), engine, scheduler, sweep,
+        _one_restart(restart, restart_cutoff), rounds)  # type: ignore[arg-type]
     sys.exit(run_campaign(options, command_line()))
 
 

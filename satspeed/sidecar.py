@@ -82,6 +82,16 @@ def end_session(csv_path: str | Path, end: dict[str, object]) -> dict[str, objec
     return session
 
 
+def add_to_session(csv_path: str | Path, key: str, value: object) -> None:
+    """Record `value` under `key` in this invocation's session (the last one), if the
+    sidecar is there and sound."""
+    meta_path = Path(f"{csv_path}.meta.json")
+    meta = _read_meta(meta_path)
+    if meta is not None:
+        meta["sessions"][-1][key] = value
+        _write_meta(meta_path, meta)
+
+
 def _read_meta(meta_path: Path) -> dict | None:
     """The sidecar, or None when it is missing, broken or has no session."""
     try:

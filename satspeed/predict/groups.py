@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -55,15 +56,22 @@ class Group:
 
 def read_groups(path: str | Path, measure: str, notes: list[str] | None = None
                 ) -> list[Group]:
-    """Group the CSV's rows (the last row of each run); error rows are counted, not used. A
-    race's time is its winner's flips, its wall seconds, or its CPU seconds per walker (the CSV
-    has their sum). A note on rows superseded by later ones goes to `notes`."""
-    groups: dict[tuple[str, str, str, str], Group] = {}
+    """Group the CSV's rows (the last row of each run): `group_rows`. A note on rows
+    superseded by later ones goes to `notes`."""
     rows = read_rows(path)
     if rows.superseded and notes is not None:
         notes.append(f"note: {path}: {rows.superseded} rows superseded by a later row of the "
                      "same run (made again at other cutoffs): each run counts once, at its "
                      "last row")
+    return group_rows(rows, measure, str(path))
+
+
+def group_rows(rows: Iterable[tuple[int, dict[str, str]]], measure: str, source: str
+               ) -> list[Group]:
+    """Group rows (line number, row) of the CSV `source`; error rows are counted, not used. A
+    race's time is its winner's flips, its wall seconds, or its CPU seconds per walker (the
+    CSV has their sum)."""
+    groups: dict[tuple[str, str, str, str], Group] = {}
     for number, row in rows:
         key = (row["instance_sha256"], row["solver"], row["params"], row.get("restart", ""))
         group = groups.get(key)
@@ -78,7 +86,7 @@ def read_groups(path: str | Path, measure: str, notes: list[str] | None = None
             continue
         if not math.isfinite(value) or value < 0:  # the reader takes 'nan' and '-inf'
             what = "is negative" if math.isfinite(value) else "is not a finite number"
-            warnings.warn(f"{path}:{number}: skipped: {measure} '{row[measure]}' {what}",
+            warnings.warn(f"{source}:{number}: skipped: {measure} '{row[measure]}' {what}",
                           stacklevel=2)
             continue
         walkers = int(row["walkers"])

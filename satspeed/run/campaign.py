@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -39,7 +40,13 @@ from satspeed.run.formula.cnf import Formula, read_cnf, tiny_formula
 from satspeed.run.plan import Run, find_instances, plan_runs, shown
 from satspeed.run.specs import SolverSpec, find_spec, resolve_params
 from satspeed.run.sweep import Sweep, settings
-from satspeed.sidecar import disturbances, end_session, machine_warnings_on, record_session
+from satspeed.sidecar import (
+    add_to_session,
+    disturbances,
+    end_session,
+    machine_warnings_on,
+    record_session,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,21 @@ class CampaignOptions:
     scheduler: str | None = None
     sweep: Sweep = ()  # --param NAME=V,V: one entrant per setting of each --solver
     restart: Restart | None = None  # --restart: every run (every walker) restarts so
+    rounds: Rounds | None = None  # runs in rounds that it decides (runs: the most per group)
+
+
+class Rounds(Protocol):
+    """Decides a campaign's runs round by round from the rows written so far (precision-driven
+    campaigns: satspeed.precision)."""
+
+    def next(self, planned: list[Run], done: dict[RunKey, dict[str, str]]) -> list[Run]:
+        """The runs of the next round, among `planned`; [] when the campaign is done."""
+
+    def show(self) -> None:
+        """Show where the campaign stands (after the summary)."""
+
+    def report(self) -> dict[str, object]:
+        """What the meta sidecar records of the rounds."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +228,7 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
     A fault writing the CSV (disk full, read-only folder) is one SatspeedError line."""
     writer: ResultsWriter | None = None
     display: CampaignDisplay | None = None
+    earlier = 0  # rows written in the rounds before the display's
     try:  # a stop signal at any stage (reading instances, loading kernels, running) ends the
         # same way: rows written stay, and the same command resumes
         shield = _Shield()
@@ -216,18 +239,26 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
             writer = _open_results(options.output, argv,
                                    None if options.scheduler else workers)
             _check_format(writer, options)
-            todo = _to_make(planned, writer.done, options)
-            _warm_kernels(todo)
-            display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
             if engine is None:
                 engine = make_engine(options.engine, workers, options.max_flips,
                                      options.timeout, options.scheduler)
-            with display:
-                if todo:
-                    engine.run(todo, _row_sink(writer, display, options.output,
-                                                   shield))
+            if options.rounds is None:
+                todo = _to_make(planned, writer.done, options)
+                _warm_kernels(todo)
+                display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
+                with display:
+                    if todo:
+                        engine.run(todo, _row_sink(writer, display, options.output, shield))
+            else:
+                _warm_kernels(planned)
+                while todo := options.rounds.next(planned, _standing(writer.done, options)):
+                    earlier += display.written if display is not None else 0
+                    display = CampaignDisplay(todo, todo, names, quiet=options.quiet)
+                    with display:
+                        engine.run(todo, _row_sink(writer, display, options.output, shield))
+                _record_rounds(options)
     except KeyboardInterrupt as stop:
-        written = display.written if display is not None else 0
+        written = earlier + (display.written if display is not None else 0)
         with contextlib.suppress(OSError):  # after a SIGHUP, stderr may be gone
             say(f"interrupted: {written} runs written to {options.output}; "
                 "run the same command again to resume")
@@ -240,7 +271,25 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
                 writer.close()
     if not options.quiet:
         print_summary(summarise(writer.done, planned, names))  # type: ignore[union-attr]
+        if options.rounds is not None:
+            options.rounds.show()
     return 0
+
+
+def _standing(done: dict[RunKey, dict[str, str]], options: CampaignOptions
+              ) -> dict[RunKey, dict[str, str]]:
+    """The rows that hold under this command's cutoffs (the others are made again)."""
+    return {key: row for key, row in done.items()
+            if stands(row, options.max_flips, options.timeout)}
+
+
+def _record_rounds(options: CampaignOptions) -> None:
+    """The rounds' outcome in this session of the meta sidecar (a fault: one line)."""
+    assert options.rounds is not None
+    try:
+        add_to_session(options.output, "rounds", options.rounds.report())
+    except OSError as exc:
+        raise os_error(exc, f"{options.output}.meta.json") from None
 
 
 def _open_results(output: Path, argv: list[str], workers: int | None) -> ResultsWriter:

@@ -1,0 +1,212 @@
+"""Precision-driven campaigns (`run --precision P --at-cores N`): rounds of runs per (instance,
+solver, parameters) until the 95% interval of the predicted speedup G at N cores lies within
+G (1 +- P) (on its wider side: the interval need not be symmetric), or --max-runs.
+
+The one place where the two halves meet besides the CSV: the campaign (satspeed.run) asks
+`PrecisionRounds.next` which runs to make, and it answers from the rows written so far with
+the predictor (satspeed.predict), as `satspeed predict` would on the CSV.
+
+A group's rounds are the sizes min_runs, 2 min_runs, 4 min_runs, ... up to max_runs (geometric:
+few refits), and its runs are those of a fixed `--runs R` campaign, index 0 up to R - 1, with
+the same seeds. A group is judged on its first S runs only, S the largest round size it has
+whole, so a campaign resumed after a kill (which may have left some runs of the next round)
+judges and plans exactly as one that was never stopped. All groups' runs of a round are made
+together (the workers stay busy until the last runs of the round); races follow, --runs of
+each, once every group is done.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from satspeed.predict.groups import Group, group_rows, problem
+from satspeed.predict.prediction import PredictOptions, predict_group
+from satspeed.results import RunKey
+from satspeed.run.plan import Run
+
+BOOTSTRAP = 200  # resamples of the interval that decides (the default predict's is 100)
+REACHED, CAPPED = "precision", "cap"  # what stopped a group
+
+
+def round_sizes(min_runs: int, max_runs: int, growth: float = 2.0) -> list[int]:
+    """min_runs, growth x min_runs, ... (rounded up), ending at max_runs."""
+    sizes = [min(min_runs, max_runs)]
+    while sizes[-1] < max_runs:
+        sizes.append(min(max_runs, math.ceil(sizes[-1] * growth)))
+    return sizes
+
+
+@dataclass(frozen=True)
+class Target:
+    precision: float  # the relative half-width wanted, 0.10 for +-10%
+    cores: int  # the core count it is wanted at
+    min_runs: int = 50
+    max_runs: int = 5000
+    race_runs: int = 500  # races of each --walkers and portfolio, once the runs are done
+    seed: int = 0  # the interval's bootstrap seed
+
+
+@dataclass
+class Judgement:
+    """Where a group stands after its first `runs` runs."""
+
+    runs: int
+    speedup: float = math.nan
+    low: float = math.nan
+    high: float = math.nan
+    why: str = ""  # why it could not be fitted
+
+    @property
+    def half_width(self) -> float:
+        """The relative half-width of the interval on its wider side, max(G - low, high - G)
+        / G (the interval need not be symmetric): within it, the truth is within +-that of
+        G. inf where there is no interval."""
+        width = max(self.speedup - self.low, self.high - self.speedup) / self.speedup
+        return width if math.isfinite(width) else math.inf
+
+
+@dataclass
+class GroupState:
+    instance: str
+    sha256: str
+    solver: str
+    params: str
+    runs: list[Run]  # by index, up to max_runs
+    judged: Judgement | None = None
+    status: str = ""  # REACHED, CAPPED or "" (going on)
+
+
+class PrecisionRounds:
+    """Decides each round's runs (the campaign's `Rounds`)."""
+
+    def __init__(self, target: Target, quiet: bool = False,
+                 console: Console | None = None) -> None:
+        self.target = target
+        self.sizes = round_sizes(target.min_runs, target.max_runs)
+        self.quiet = quiet
+        self.console = console or Console(stderr=True)
+        self.groups: dict[tuple[str, str, str], GroupState] = {}
+        self.round = 0
+
+    def next(self, planned: list[Run], done: dict[RunKey, dict[str, str]]) -> list[Run]:
+        """The runs of the next round: each unfinished group's up to its next size; once
+        all are finished, the races (--runs of each); [] when there is nothing left."""
+        if not self.groups:
+            for run in planned:
+                if run.walkers == 1:
+                    key = (run.sha256, run.solver, run.params)
+                    if key not in self.groups:
+                        self.groups[key] = GroupState(run.instance, *key, [])
+                    self.groups[key].runs.append(run)
+            for state in self.groups.values():
+                state.runs.sort(key=lambda r: r.index)
+        todo: list[Run] = []
+        judged = False
+        for state in self.groups.values():
+            if state.status:
+                continue
+            present = _leading(state.runs, done)
+            whole = max((s for s in self.sizes if s <= present), default=0)
+            if whole and (state.judged is None or state.judged.runs != whole):
+                self._judge(state, whole, done)
+                judged = True
+            if state.status:
+                continue
+            goal = next(s for s in self.sizes if s > whole)
+            todo.extend(r for r in state.runs[:goal] if r.key not in done)
+        self.round += 1
+        if judged and not self.quiet:
+            self.show(f"before round {self.round}" if todo else "runs done")
+        if todo:
+            return todo
+        races = [r for r in planned if r.walkers > 1 and r.index < self.target.race_runs]
+        return [r for r in races if r.key not in done]
+
+    def _judge(self, state: GroupState, runs: int, done: dict[RunKey, dict[str, str]]
+               ) -> None:
+        """Judge the group on its first `runs` runs; mark it done if precise or capped."""
+        rows = [(0, done[r.key]) for r in state.runs[:runs]]
+        measure = "flips"
+        if any(row["flips"] == "-1" for _, row in rows):  # an external solver: no flips
+            measure = "cpu_s"
+        group = next(iter(group_rows(rows, measure, "the campaign's runs")), None)
+        judged = judge(group, runs, self.target, measure)
+        state.judged = judged
+        if judged.half_width <= self.target.precision:
+            state.status = REACHED
+        elif runs >= self.target.max_runs:
+            state.status = CAPPED
+
+    def show(self, title: str = "satspeed run: precision") -> None:
+        """A table of where each group stands (runs, interval at the target, status)."""
+        self.console.print(self.table(title))
+
+    def table(self, title: str) -> Table:
+        t = self.target
+        table = Table(title=f"{title}: precision ±{t.precision:.0%} at {t.cores} cores",
+                      title_justify="left", box=None, pad_edge=False)
+        for col in ("instance", "solver", "runs", f"G({t.cores})", "95% CI", "±", "status"):
+            table.add_column(col, justify="left" if col in ("instance", "solver", "status")
+                             else "right", overflow="fold")
+        for state in self.groups.values():
+            j = state.judged
+            if j is None:
+                table.add_row(_name(state), state.solver, "0", "-", "-", "-", "")
+                continue
+            width = "-" if not math.isfinite(j.half_width) else f"{j.half_width:.1%}"
+            status = state.status or (j.why and "going on: " + j.why[:24]) or "going on"
+            table.add_row(_name(state), state.solver, str(j.runs), _fmt(j.speedup),
+                          f"{_fmt(j.low)}-{_fmt(j.high)}", width, status)
+        return table
+
+    def report(self) -> dict[str, object]:
+        """What the meta sidecar records of the campaign's precision."""
+        t = self.target
+        return {"precision": t.precision, "at_cores": t.cores, "min_runs": t.min_runs,
+                "max_runs": t.max_runs, "rounds": self.sizes, "groups": [
+                    {"instance": s.instance, "instance_sha256": s.sha256, "solver": s.solver,
+                     "params": s.params, "runs": s.judged.runs if s.judged else 0,
+                     "speedup": _clean(s.judged.speedup) if s.judged else None,
+                     "speedup_low": _clean(s.judged.low) if s.judged else None,
+                     "speedup_high": _clean(s.judged.high) if s.judged else None,
+                     "half_width": _clean(s.judged.half_width) if s.judged else None,
+                     "stopped_by": s.status or None}
+                    for s in self.groups.values()]}
+
+
+def judge(group: Group | None, runs: int, target: Target, measure: str = "flips"
+          ) -> Judgement:
+    """The predicted speedup at the target's cores, with its 95% interval (`BOOTSTRAP`
+    resamples, seeded by the target's seed and the group), from the group's runs."""
+    why = problem(group) if group is not None else "no runs"
+    if why is not None:
+        return Judgement(runs, why=why)
+    assert group is not None
+    options = PredictOptions(measure, (target.cores,), "auto", BOOTSTRAP, 0, target.seed)
+    row = predict_group(group, options).rows[0]
+    return Judgement(runs, row.predicted_speedup, row.speedup_low, row.speedup_high)
+
+
+def _leading(runs: list[Run], done: dict[RunKey, dict[str, str]]) -> int:
+    """How many of the runs, from index 0, are all in `done`."""
+    for count, run in enumerate(runs):
+        if run.key not in done:
+            return count
+    return len(runs)
+
+
+def _name(state: GroupState) -> str:
+    return state.instance.rsplit("/", 1)[-1]
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else "-"
+
+
+def _clean(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
