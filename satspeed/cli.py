@@ -222,7 +222,8 @@ def _check_sweep(solvers: tuple[str, ...], sweep: tuple[tuple[str, tuple[str, ..
 @click.option("--precision", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=None, metavar="P", help="Make runs in rounds until the 95% interval of "
               "each instance's predicted speedup G at --at-cores lies within G(1 ± P) (e.g. "
-              "0.10), or --max-runs; races then get --runs each.")
+              "0.10) from at least that many runs, or --max-runs; races then get --runs "
+              "each.")
 @click.option("--at-cores", type=click.IntRange(min=2), default=384, show_default=True,
               metavar="N", help="--precision: the core count the speedup is wanted at.")
 @click.option("--min-runs", type=click.IntRange(min=2), default=50, show_default=True,

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from scipy import integrate, stats
 
-from satspeed.precision import Target, judge, round_sizes
+from satspeed.precision import Target, judge, round_sizes, sees
 from satspeed.predict.groups import Group
 from satspeed.predict.observed import observed_expected_min
 from satspeed.predict.prediction import PredictOptions, predict_group
@@ -63,6 +63,8 @@ def simulate(args: argparse.Namespace) -> None:
     print(f"{'distribution':16} {'G true':>7} {'runs: median':>12} {'range':>10} "
           f"{'capped':>6} {'|err|>P':>7} {'med |err|':>9}")
     for d, (name, dist) in enumerate(DISTRIBUTIONS.items()):
+        if args.only and name not in args.only:
+            continue
         truth = true_speedup(dist, args.cores)
         needed, off, capped, errors = [], 0, 0, []
         for k in range(args.datasets):
@@ -72,7 +74,8 @@ def simulate(args: argparse.Namespace) -> None:
                 group = Group("sim", f"{d:08x}{k:056x}", "sim", "", values=list(y[:size]),
                               censored=[False] * size)
                 j = judge(group, size, target)
-                if j.half_width <= args.precision or size == sizes[-1]:
+                if (j.half_width <= args.precision and sees(size, target)) \
+                        or size == sizes[-1]:
                     break
             needed.append(size)
             capped += j.half_width > args.precision
@@ -178,6 +181,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("out/bench_precision"))
     parser.add_argument("--skip", choices=["simulated", "real"], default=None)
+    parser.add_argument("--only", nargs="*", default=None, metavar="DISTRIBUTION",
+                        help="simulate only these (names as printed)")
     args = parser.parse_args()
     if args.skip != "simulated":
         simulate(args)
