@@ -1,7 +1,8 @@
 """Precision-driven campaigns (`run --precision P --at-cores N`): rounds of runs per (instance,
 solver, parameters) until the 95% interval of the predicted speedup G at N cores lies within
-G (1 +- P) (on its wider side: the interval need not be symmetric), with at least N runs (no
-claim on an extrapolation), or --max-runs.
+G (1 +- P) (on its wider side: the interval need not be symmetric), from at least N runs (no
+claim on an extrapolation) whose own order-statistics estimate lies in the interval (a check on
+the fitted left tail), or --max-runs.
 
 The one place where the two halves meet besides the CSV: the campaign (satspeed.run) asks
 `PrecisionRounds.next` which runs to make, and it answers from the rows written so far with
@@ -27,6 +28,7 @@ from rich.table import Table
 from satspeed.predict.groups import Group, group_rows, problem
 from satspeed.predict.prediction import PredictOptions, predict_group
 from satspeed.results import RunKey
+from satspeed.run.display import shorten
 from satspeed.run.plan import Run
 
 BOOTSTRAP = 200  # resamples of the interval that decides (the default predict's is 100)
@@ -60,6 +62,14 @@ class Judgement:
     low: float = math.nan
     high: float = math.nan
     why: str = ""  # why it could not be fitted
+    runs_say: float = math.nan  # the runs' own order-statistics G at the target, where they
+    # can see it (NaN beyond: n > runs); with timeouts, their restricted speedup on G's scale
+
+    @property
+    def agrees(self) -> bool:
+        """The runs' own estimate lies in the interval (a check on the fitted left tail,
+        which sets G at large n)."""
+        return self.low <= self.runs_say <= self.high
 
     @property
     def half_width(self) -> float:
@@ -137,31 +147,34 @@ class PrecisionRounds:
         group = next(iter(group_rows(rows, measure, "the campaign's runs")), None)
         judged = judge(group, runs, self.target, measure)
         state.judged = judged
-        if judged.half_width <= self.target.precision and sees(runs, self.target):
+        if (judged.half_width <= self.target.precision and sees(runs, self.target)
+                and judged.agrees):
             state.status = REACHED
         elif runs >= self.target.max_runs:
             state.status = CAPPED
 
-    def show(self, title: str = "satspeed run: precision") -> None:
+    def show(self, title: str = "precision reached") -> None:
         """A table of where each group stands (runs, interval at the target, status)."""
         self.console.print(self.table(title))
 
     def table(self, title: str) -> Table:
         t = self.target
-        table = Table(title=f"{title}: precision ±{t.precision:.0%} at {t.cores} cores",
-                      title_justify="left", box=None, pad_edge=False)
-        for col in ("instance", "solver", "runs", f"G({t.cores})", "95% CI", "±", "status"):
+        table = Table(title=f"{title} (target ±{t.precision:.0%} at {t.cores} cores)",
+                      title_justify="left", box=None, pad_edge=False, collapse_padding=True)
+        for col in ("instance", "solver", "runs", f"G({t.cores})", "95% CI", "±", "runs say",
+                    "status"):
             table.add_column(col, justify="left" if col in ("instance", "solver", "status")
-                             else "right", overflow="fold")
+                             else "right", no_wrap=col in ("instance", "solver"))
         for state in self.groups.values():
             j = state.judged
             if j is None:
-                table.add_row(_name(state), state.solver, "0", "-", "-", "-", "")
+                table.add_row(_name(state), state.solver, "0", "-", "-", "-", "-", "")
                 continue
             width = "-" if not math.isfinite(j.half_width) else f"{j.half_width:.1%}"
-            status = state.status or (j.why and "going on: " + j.why[:24]) or "going on"
+            status = state.status or (j.why and "going on: " + j.why[:24]) or (
+                "going on" if j.agrees or not math.isfinite(j.runs_say) else "on: runs differ")
             table.add_row(_name(state), state.solver, str(j.runs), _fmt(j.speedup),
-                          f"{_fmt(j.low)}-{_fmt(j.high)}", width, status)
+                          f"{_fmt(j.low)}-{_fmt(j.high)}", width, _fmt(j.runs_say), status)
         return table
 
     def report(self) -> dict[str, object]:
@@ -175,6 +188,7 @@ class PrecisionRounds:
                      "speedup_low": _clean(s.judged.low) if s.judged else None,
                      "speedup_high": _clean(s.judged.high) if s.judged else None,
                      "half_width": _clean(s.judged.half_width) if s.judged else None,
+                     "runs_say": _clean(s.judged.runs_say) if s.judged else None,
                      "stopped_by": s.status or None}
                     for s in self.groups.values()]}
 
@@ -196,7 +210,12 @@ def judge(group: Group | None, runs: int, target: Target, measure: str = "flips"
     assert group is not None
     options = PredictOptions(measure, (target.cores,), "auto", BOOTSTRAP, 0, target.seed)
     row = predict_group(group, options).rows[0]
-    return Judgement(runs, row.predicted_speedup, row.speedup_low, row.speedup_high)
+    runs_say = row.observed_speedup
+    if row.restricted:  # timeouts: the runs' exact restricted speedup, on G's scale
+        runs_say = (row.predicted_speedup * row.observed_restricted_speedup
+                    / row.predicted_restricted_speedup)
+    return Judgement(runs, row.predicted_speedup, row.speedup_low, row.speedup_high,
+                     runs_say=runs_say)
 
 
 def _leading(runs: list[Run], done: dict[RunKey, dict[str, str]]) -> int:
@@ -208,7 +227,7 @@ def _leading(runs: list[Run], done: dict[RunKey, dict[str, str]]) -> int:
 
 
 def _name(state: GroupState) -> str:
-    return state.instance.rsplit("/", 1)[-1]
+    return shorten(state.instance.rsplit("/", 1)[-1], 24)
 
 
 def _fmt(value: float) -> str:

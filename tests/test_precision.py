@@ -65,9 +65,11 @@ def test_stops_each_instance_at_its_precision_with_a_fixed_campaigns_rows(tmp_pa
     for path in (EASY, HARD):
         g = groups[str(path)]
         assert g["runs"] in report["rounds"]
-        if g["stopped_by"] == "precision":
-            assert g["half_width"] <= 0.2
-            assert g["speedup_low"] <= g["speedup"] <= g["speedup_high"]
+        if g["stopped_by"] == "precision":  # precise, seen by the runs, and they agree
+            assert g["half_width"] <= 0.2 and g["runs"] >= 64
+            assert max(g["speedup"] - g["speedup_low"], g["speedup_high"] - g["speedup"]) \
+                <= 0.2 * g["speedup"]
+            assert g["speedup_low"] <= g["runs_say"] <= g["speedup_high"]
         else:
             assert g["stopped_by"] == "cap" and g["runs"] == 640 and g["half_width"] > 0.2
         # exactly the runs of `--runs R`: indices 0..R-1, the same seeds
