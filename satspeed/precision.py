@@ -2,7 +2,8 @@
 solver, parameters) until the 95% interval of the predicted speedup G at N cores lies within
 G (1 +- P) (on its wider side: the interval need not be symmetric), from at least N runs (no
 claim on an extrapolation) whose own order-statistics estimate lies in the interval (a check on
-the fitted left tail), or --max-runs.
+the fitted left tail), confirmed by the next round (it holds there too, and the new G lies in
+the earlier interval); or --max-runs.
 
 The one place where the two halves meet besides the CSV: the campaign (satspeed.run) asks
 `PrecisionRounds.next` which runs to make, and it answers from the rows written so far with
@@ -20,7 +21,7 @@ each, once every group is done.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.table import Table
@@ -87,8 +88,13 @@ class GroupState:
     solver: str
     params: str
     runs: list[Run]  # by index, up to max_runs
-    judged: Judgement | None = None
+    judgements: dict[int, Judgement] = field(default_factory=dict)  # by round size
     status: str = ""  # REACHED, CAPPED or "" (going on)
+
+    @property
+    def judged(self) -> Judgement | None:
+        """The judgement of its largest round so far."""
+        return self.judgements[max(self.judgements)] if self.judgements else None
 
 
 class PrecisionRounds:
@@ -122,9 +128,11 @@ class PrecisionRounds:
                 continue
             present = _leading(state.runs, done)
             whole = max((s for s in self.sizes if s <= present), default=0)
-            if whole and (state.judged is None or state.judged.runs != whole):
-                self._judge(state, whole, done)
+            for size in (s for s in self.sizes if s <= whole and s not in state.judgements):
+                self._judge(state, size, done)  # each round in turn, as it came
                 judged = True
+                if state.status:
+                    break
             if state.status:
                 continue
             goal = next(s for s in self.sizes if s > whole)
@@ -146,9 +154,9 @@ class PrecisionRounds:
             measure = "cpu_s"
         group = next(iter(group_rows(rows, measure, "the campaign's runs")), None)
         judged = judge(group, runs, self.target, measure)
-        state.judged = judged
-        if (judged.half_width <= self.target.precision and sees(runs, self.target)
-                and judged.agrees):
+        before = state.judged
+        state.judgements[runs] = judged
+        if stops(before, judged, self.target):
             state.status = REACHED
         elif runs >= self.target.max_runs:
             state.status = CAPPED
@@ -172,7 +180,8 @@ class PrecisionRounds:
                 continue
             width = "-" if not math.isfinite(j.half_width) else f"{j.half_width:.1%}"
             status = state.status or (j.why and "going on: " + j.why[:24]) or (
-                "going on" if j.agrees or not math.isfinite(j.runs_say) else "on: runs differ")
+                "to confirm" if holds(j, self.target) else "going on" if j.agrees
+                or not math.isfinite(j.runs_say) else "on: runs differ")
             table.add_row(_name(state), state.solver, str(j.runs), _fmt(j.speedup),
                           f"{_fmt(j.low)}-{_fmt(j.high)}", width, _fmt(j.runs_say), status)
         return table
@@ -191,6 +200,19 @@ class PrecisionRounds:
                      "runs_say": _clean(s.judged.runs_say) if s.judged else None,
                      "stopped_by": s.status or None}
                     for s in self.groups.values()]}
+
+
+def holds(j: Judgement, target: Target) -> bool:
+    """The interval is within +-P of G, from runs that see the target, which agree with it."""
+    return j.half_width <= target.precision and sees(j.runs, target) and j.agrees
+
+
+def stops(before: Judgement | None, now: Judgement, target: Target) -> bool:
+    """Whether a group stops at the precision: it holds at this round and the one before,
+    and this round's G lies in the earlier interval (a narrow interval of one round alone is
+    too often a lucky one: measured, scripts/bench_precision.py)."""
+    return (before is not None and holds(before, target) and holds(now, target)
+            and before.low <= now.speedup <= before.high)
 
 
 def sees(runs: int, target: Target) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from scipy import integrate, stats
 
-from satspeed.precision import Target, judge, round_sizes, sees
+from satspeed.precision import Target, judge, round_sizes, stops
 from satspeed.predict.groups import Group
 from satspeed.predict.observed import observed_expected_min
 from satspeed.predict.prediction import PredictOptions, predict_group
@@ -70,16 +70,17 @@ def simulate(args: argparse.Namespace) -> None:
         for k in range(args.datasets):
             rng = np.random.default_rng([args.seed, d, k])
             y = dist.rvs(size=args.max_runs, random_state=rng)
+            before = None
             for size in sizes:
                 group = Group("sim", f"{d:08x}{k:056x}", "sim", "", values=list(y[:size]),
                               censored=[False] * size)
                 j = judge(group, size, target)
-                if (j.half_width <= args.precision and sees(size, target) and j.agrees) \
-                        or size == sizes[-1]:
+                stopped = stops(before, j, target)
+                if stopped or size == sizes[-1]:
                     break
+                before = j
             needed.append(size)
-            capped += not (j.half_width <= args.precision and sees(size, target)
-                           and j.agrees)
+            capped += not stopped
             err = abs(j.speedup - truth) / truth
             errors.append(err)
             off += err > args.precision
