@@ -11,8 +11,8 @@ the predictor (satspeed.predict), as `satspeed predict` would on the CSV.
 
 A group's rounds are the sizes min_runs, 2 min_runs, 4 min_runs, ... up to max_runs (geometric:
 few refits), and its runs are those of a fixed `--runs R` campaign, index 0 up to R - 1, with
-the same seeds. A group is judged on its first S runs only, S the largest round size it has
-whole, so a campaign resumed after a kill (which may have left some runs of the next round)
+the same seeds. A group is judged on each whole round in turn (its first S runs, for each
+size S), so a campaign resumed after a kill (which may have left some runs of the next round)
 judges and plans exactly as one that was never stopped. All groups' runs of a round are made
 together (the workers stay busy until the last runs of the round); races follow, --runs of
 each, once every group is done.
@@ -189,17 +189,18 @@ class PrecisionRounds:
     def report(self) -> dict[str, object]:
         """What the meta sidecar records of the campaign's precision."""
         t = self.target
+
+        def group(s: GroupState) -> dict[str, object]:
+            j = s.judged or Judgement(0)
+            return {"instance": s.instance, "instance_sha256": s.sha256, "solver": s.solver,
+                    "params": s.params, "runs": j.runs, "speedup": _clean(j.speedup),
+                    "speedup_low": _clean(j.low), "speedup_high": _clean(j.high),
+                    "half_width": _clean(j.half_width), "runs_say": _clean(j.runs_say),
+                    "stopped_by": s.status or None}
+
         return {"precision": t.precision, "at_cores": t.cores, "min_runs": t.min_runs,
-                "max_runs": t.max_runs, "rounds": self.sizes, "groups": [
-                    {"instance": s.instance, "instance_sha256": s.sha256, "solver": s.solver,
-                     "params": s.params, "runs": s.judged.runs if s.judged else 0,
-                     "speedup": _clean(s.judged.speedup) if s.judged else None,
-                     "speedup_low": _clean(s.judged.low) if s.judged else None,
-                     "speedup_high": _clean(s.judged.high) if s.judged else None,
-                     "half_width": _clean(s.judged.half_width) if s.judged else None,
-                     "runs_say": _clean(s.judged.runs_say) if s.judged else None,
-                     "stopped_by": s.status or None}
-                    for s in self.groups.values()]}
+                "max_runs": t.max_runs, "rounds": self.sizes,
+                "groups": [group(s) for s in self.groups.values()]}
 
 
 def holds(j: Judgement, target: Target) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 KINDS = ("fixed", "luby")
-_TEXT = re.compile(r"(fixed|luby):([1-9][0-9]*)")
+_TEXT = re.compile(rf"({'|'.join(KINDS)}):([1-9][0-9]*)")
 
 
 def luby_term(i: int) -> int:

@@ -72,24 +72,20 @@ def end_session(csv_path: str | Path, end: dict[str, object]) -> dict[str, objec
     """Record `end` (the load when a campaign ends) in this invocation's session, the last in
     `<csv>.meta.json` (only the CSV's writer, which holds its lock, appends sessions); returns
     that session, or None when the sidecar is missing or broken (it is left as it is)."""
+    return add_to_session(csv_path, "end", {"at": now_iso(), **end})
+
+
+def add_to_session(csv_path: str | Path, key: str, value: object) -> dict[str, object] | None:
+    """Record `value` under `key` in this invocation's session, the last one; returns that
+    session, or None when the sidecar is missing or broken (it is left as it is)."""
     meta_path = Path(f"{csv_path}.meta.json")
     meta = _read_meta(meta_path)
     if meta is None:
         return None
     session = meta["sessions"][-1]
-    session["end"] = {"at": now_iso(), **end}
+    session[key] = value
     _write_meta(meta_path, meta)
     return session
-
-
-def add_to_session(csv_path: str | Path, key: str, value: object) -> None:
-    """Record `value` under `key` in this invocation's session (the last one), if the
-    sidecar is there and sound."""
-    meta_path = Path(f"{csv_path}.meta.json")
-    meta = _read_meta(meta_path)
-    if meta is not None:
-        meta["sessions"][-1][key] = value
-        _write_meta(meta_path, meta)
 
 
 def _read_meta(meta_path: Path) -> dict | None:

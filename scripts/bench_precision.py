@@ -19,22 +19,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from satspeed_cli import REAL, satspeed
 from scipy import integrate, stats
 
 from satspeed.precision import Target, judge, round_sizes, stops
-from satspeed.predict.groups import Group
+from satspeed.predict.groups import Group, group_rows
 from satspeed.predict.observed import observed_expected_min
-from satspeed.predict.prediction import PredictOptions, predict_group
 from satspeed.predict.sample import Sample
 from satspeed.results import read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "instances" / "real"
 DISTRIBUTIONS = {  # name -> scipy frozen distribution of the runtime
     "lognormal s=1": stats.lognorm(1.0, scale=1000.0),
     "lognormal s=1.5": stats.lognorm(1.5, scale=1000.0),
@@ -89,28 +86,16 @@ def simulate(args: argparse.Namespace) -> None:
               f"{100 * np.median(errors):8.1f}%", flush=True)
 
 
-def satspeed(*args: object) -> None:
-    done = subprocess.run([sys.executable, "-m", "satspeed", *map(str, args)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"satspeed {' '.join(map(str, args))} failed:\n{done.stderr}")
-
-
-def sample_of(csv: Path, sha: str, limit: int | None = None) -> tuple[Sample, float]:
-    """The sequential runs of one instance (the first `limit`, in file order) and their CPU
-    seconds."""
-    rows = [r for _, r in read_rows(csv) if r["instance_sha256"] == sha and r["walkers"] == "1"]
-    rows = rows[:limit] if limit else rows
-    values = np.array([max(float(r["flips"]), 0.5) for r in rows])
-    return (Sample(values, np.array([r["status"] == "timeout" for r in rows])),
-            sum(float(r["cpu_s"]) for r in rows))
-
-
-def predicted(sample: Sample, sha: str, cores: int) -> tuple[float, float, float]:
-    group = Group("", sha, "probsat", "", values=list(sample.values),
-                  censored=list(sample.censored))
-    row = predict_group(group, PredictOptions("flips", (cores,), "auto", 200, 0, 0)).rows[0]
-    return row.predicted_speedup, row.speedup_low, row.speedup_high
+def groups_of(csv: Path) -> dict[str, tuple[Group, float]]:
+    """Each instance's group of sequential runs in the CSV (as `predict` reads them), and
+    their CPU seconds, by instance sha256."""
+    rows = list(read_rows(csv))
+    cpu: dict[str, float] = {}
+    for _, r in rows:
+        if r["walkers"] == "1":
+            cpu[r["instance_sha256"]] = cpu.get(r["instance_sha256"], 0.0) + float(r["cpu_s"])
+    return {g.sha256: (g, cpu.get(g.sha256, 0.0))
+            for g in group_rows(rows, "flips", str(csv)) if g.values}
 
 
 def real(args: argparse.Namespace) -> None:
@@ -130,21 +115,21 @@ def real(args: argparse.Namespace) -> None:
           f"{'fixed err':>9} {'truth':>6} {'noise':>6}")
     totals = {"precision": [0, 0.0], "fixed": [0, 0.0]}
     off, judged = [0, 0], [0, 0]  # [capped, stopped at the precision]
+    made = {kind: groups_of(out / f"{kind}.csv") for kind in totals}
+    target = Target(args.precision, args.cores)
     for g in groups:
         name, sha = Path(g["instance"]).name, g["instance_sha256"]
-        sample, cpu = sample_of(out / "precision.csv", sha)
-        fixed, fixed_cpu = sample_of(out / "fixed.csv", sha)
-        totals["precision"][0] += len(sample.values)
-        totals["precision"][1] += cpu
-        totals["fixed"][0] += len(fixed.values)
-        totals["fixed"][1] += fixed_cpu
+        for kind, (group, cpu) in ((kind, made[kind][sha]) for kind in totals):
+            totals[kind][0] += len(group.values)
+            totals[kind][1] += cpu
+        fixed = made["fixed"][sha][0]
         truth_text = noise_text = err_text = fixed_text = ci = "-"
         cheap = float(np.mean(fixed.values)) * args.truth_runs <= args.truth_flips
         if cheap:
             csv = out / f"truth-{name.split('.')[0]}.csv"
             satspeed("run", g["instance"], "--runs", args.truth_runs, "--seed", 1000,
                      "--timeout", 60, "-q", "-o", csv)
-            truth_sample, _ = sample_of(csv, sha)
+            truth_sample = groups_of(csv)[sha][0].sample
             cores = np.array([1.0, args.cores])
             half = len(truth_sample.values) // 2
             speedups = []
@@ -155,7 +140,7 @@ def real(args: argparse.Namespace) -> None:
                 speedups.append(times[0] / times[1])
             truth = speedups[0]
             err = (g["speedup"] - truth) / truth
-            fixed_g, _, _ = predicted(fixed, sha, args.cores)
+            fixed_g = judge(fixed, len(fixed.values), target).speedup
             truth_text, noise_text = f"{truth:6.1f}", f"{abs(speedups[1] / speedups[2] - 1):6.1%}"
             err_text, fixed_text = f"{err:+6.1%}", f"{(fixed_g - truth) / truth:+9.1%}"
             ci = "yes" if g["speedup_low"] <= truth <= g["speedup_high"] else "NO"

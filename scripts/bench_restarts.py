@@ -22,11 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
-REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "instances" / "real"
+from satspeed_cli import REAL, satspeed
+
 # (instance under REAL, solver, --param): heavy right tails found by a sweep of 200 runs
 # (the runs' restart gain in brackets)
 CASES = (
@@ -41,15 +40,6 @@ CASES = (
 )
 MAX_FLIPS = 10**6  # the runs without restarts: censored there
 TIMEOUT = 600.0
-
-
-def satspeed(*args: object) -> str:
-    """Run `python -m satspeed ARGS`; its stdout (a failure stops the benchmark)."""
-    done = subprocess.run([sys.executable, "-m", "satspeed", *map(str, args)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"satspeed {' '.join(map(str, args))} failed:\n{done.stderr}")
-    return done.stdout
 
 
 def campaign(path: Path, solver: str, param: str, runs: int, csv: Path, seed: int,

@@ -111,16 +111,18 @@ def _mean_of_runs(runs: RunsDistribution) -> float:
     return float(runs.partial(np.array([runs.last]))[0])
 
 
-def from_fit(f: Fit, low: float, high: float) -> Restarts:
+def from_fit(f: Fit, low: float, high: float, dist: FitDistribution | None = None
+             ) -> Restarts:
     """t* of a fitted model on a grid in log t over [low, high] (the runs' range, widened);
-    Luby's best unit on every _LUBY_STRIDE-th point of that grid."""
+    Luby's best unit on every _LUBY_STRIDE-th point of that grid (`dist`: the model's
+    FitDistribution over the same range, if made already)."""
     grid, cost = fit_curve(f, low, high)
     mean = float(f.kind.expected_min(f.params, np.array([1.0]))[0])
     best = int(np.argmin(cost))
     cutoff, time = float(grid[best]), float(cost[best])
     if not time < mean * (1 - 1e-6):  # the grid's rounding: an exponential's E[T_t] is E[Y]
         cutoff, time = math.inf, mean
-    dist = FitDistribution(f, low, high)
+    dist = dist if dist is not None else FitDistribution(f, low, high)
     units = grid[::_LUBY_STRIDE][dist.sf(grid[::_LUBY_STRIDE]) < 1.0]
     luby = luby_time(dist.sf, dist.partial, units) if len(units) else np.array([math.inf])
     pick = int(np.argmin(luby))
@@ -208,15 +210,16 @@ def strategy_time(sf: Callable[[np.ndarray], np.ndarray],
 def beyond_runs(runs: RunsDistribution, restart: Restart) -> float:
     """The chance that the strategy reaches a try whose cutoff exceeds the last run, where
     the runs cannot speak for it (the Kaplan-Meier S is held past it)."""
-    left, attempt = 1.0, 1
-    while left > 1e-12 and attempt <= _LUBY_TERMS:
+    if restart.kind == "fixed":  # every try has the same cutoff
+        return 1.0 if restart.unit > runs.last else 0.0
+    left = 1.0
+    for attempt in range(1, _LUBY_TERMS + 1):
         cut = restart.cutoff(attempt)
         if cut > runs.last:
             return left
         left *= float(runs.sf(np.array([float(cut)]))[0])
-        if restart.kind == "fixed":
-            return 0.0  # every try has the same cutoff, within the runs
-        attempt += 1
+        if left <= 1e-12:
+            break
     return 0.0
 
 
@@ -255,13 +258,13 @@ class StrategyPrediction:
         return (self.predicted - self.observed) / self.observed
 
 
-def predict_strategy(sample: Sample, chosen: Fit, restart: Restart, bootstrap: int,
-                     rng: np.random.Generator, restarted: Sample | None = None
-                     ) -> StrategyPrediction:
-    """`restart`'s expected time from `sample` (the runs without restarts; the interval from
-    `bootstrap` resamples of them) and from `chosen`, beside the `restarted` runs made with
-    it, if given."""
-    runs = RunsDistribution(sample)
+def predict_strategy(runs: RunsDistribution, dist: FitDistribution, restart: Restart,
+                     bootstrap: int, rng: np.random.Generator,
+                     restarted: Sample | None = None) -> StrategyPrediction:
+    """`restart`'s expected time from `runs` (those without restarts; the interval from
+    `bootstrap` resamples of them) and from the fit's `dist`, beside the `restarted` runs
+    made with it, if given."""
+    sample = runs.sample
     predicted = strategy_time(runs.sf, runs.partial, restart)
     resampled = []
     for _ in range(bootstrap):
@@ -272,7 +275,6 @@ def predict_strategy(sample: Sample, chosen: Fit, restart: Restart, bootstrap: i
             resampled.append(strategy_time(other.sf, other.partial, restart))
     low, high = (np.percentile(resampled, [2.5, 97.5]) if resampled
                  else (math.nan, math.nan))
-    dist = FitDistribution(chosen, *fit_range(sample))
     fitted = strategy_time(dist.sf, dist.partial, restart)
     solved_by = int(np.sum(sample.observed <= restart.cutoff(1)))
     found = StrategyPrediction(restart.text, predicted, float(low), float(high), fitted,
@@ -316,13 +318,14 @@ def report(sample: Sample, chosen: Fit, cores: tuple[int, ...], mean: float,
     distribution = RunsDistribution(sample)
     censored_last = bool(sample.censored[np.argmax(sample.values)])
     runs = from_runs(distribution, mean if censored_last else None)
-    fitted = from_fit(chosen, *fit_range(sample))
+    dist = FitDistribution(chosen, *fit_range(sample))
+    fitted = from_fit(chosen, *fit_range(sample), dist)
     if math.isfinite(runs.cutoff):
         walkers = restarted_walkers(distribution.sf, distribution.partial, runs.cutoff,
                                     np.array(cores, float))
     else:
         walkers = np.full(len(cores), math.nan)
     rng = rng if rng is not None else np.random.default_rng(0)
-    predicted = tuple(predict_strategy(sample, chosen, restart, bootstrap, rng, restarted)
+    predicted = tuple(predict_strategy(distribution, dist, restart, bootstrap, rng, restarted)
                       for restart, restarted in strategies)
     return RestartReport(runs, fitted, tuple(cores), walkers, predicted)
