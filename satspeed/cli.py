@@ -362,11 +362,14 @@ def solvers_command() -> None:
 @click.option("--luby-unit", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="UNIT", help="With --restarts, also Luby's strategy with this unit "
               "(in the measure).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes predicting the groups (default: all cores); the numbers are "
+              "the same for any count.")
 def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | None,
             dist: str, bootstrap: int, gof_samples: int, seed: int, as_json: bool,
             output: Path | None, plot: Path | None, portfolios: tuple[str, ...],
             allocate: int | None, allocate_objective: str, par_cutoff: float | None,
-            restarts: bool, luby_unit: float | None) -> None:
+            restarts: bool, luby_unit: float | None, workers: int | None) -> None:
     """Fit runtime distributions to the runs in CSV and predict multi-walk speedup.
 
     Exit codes: 0 done (groups that cannot be fitted are reported and skipped), 1 bad input
@@ -376,7 +379,7 @@ def predict(csv: Path, cores: str | None, max_cores: int | None, measure: str | 
 
     sys.exit(predict_command(csv, cores, max_cores, measure, dist, bootstrap, gof_samples,
                              seed, as_json, output, plot, portfolios, allocate,
-                             allocate_objective, par_cutoff, restarts, luby_unit))
+                             allocate_objective, par_cutoff, restarts, luby_unit, workers))
 
 
 @main.command("compare")

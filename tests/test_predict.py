@@ -618,3 +618,21 @@ def test_a_huge_time_does_not_break_the_exponential_fits(tmp_path: Path) -> None
         assert result.exit_code == 0, result.output
         groups = {g["instance_sha256"]: g for g in json.loads(result.stdout)["groups"]}
         assert groups[LOGNORMAL]["runs"] == 80
+
+
+def test_workers_change_no_number(tmp_path: Path) -> None:
+    """Six groups predicted in this process and on two worker processes: the same JSON (each
+    group's bootstrap seeds come from the group, not from which worker took it)."""
+    rng = np.random.default_rng(16)
+    rows = []
+    for g in range(6):
+        sha = f"{g:x}" * 64
+        for seed, flips in enumerate(50 + rng.lognormal(6.0, 0.5 + 0.2 * g, 40)):
+            rows.append(run_row(sha[:64], seed, "timeout" if flips >= CUTOFF else "sat",
+                                min(flips, CUTOFF)))
+    csv = write_csv(tmp_path / "six.csv", rows)
+    one = invoke("predict", csv, *FAST, "--json", "--workers", 1)
+    two = invoke("predict", csv, *FAST, "--json", "--workers", 2)
+    assert one.exit_code == two.exit_code == 0, one.output + two.output
+    assert len(json.loads(one.stdout)["groups"]) == 6
+    assert one.stdout == two.stdout

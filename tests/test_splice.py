@@ -13,9 +13,8 @@ from scipy import integrate, stats
 
 from satspeed.predict import splice
 from satspeed.predict.fit import Fit, fit, fit_all
-from satspeed.predict.models.lognormal import _normal_censored
-from satspeed.predict.models.weibull import weibull_profile
-from satspeed.predict.sample import Sample
+from satspeed.predict.models.mle import normal_censored, weibull_profile
+from satspeed.predict.sample import Sample, kaplan_meier
 
 
 def weibull_sample(size: int, seed: int, shift: float = 200.0, shape: float = 0.8,
@@ -32,7 +31,7 @@ def mixed_cutoffs(values: np.ndarray, seed: int) -> Sample:
 def test_kaplan_meier_is_scipys_with_ties_and_mixed_cutoffs() -> None:
     values = np.round(weibull_sample(300, 1, scale=50.0))  # integer flips: many ties
     sample = mixed_cutoffs(values, 2)
-    times, survival = splice.kaplan_meier(sample)
+    times, survival = kaplan_meier(sample)
     assert np.all(np.diff(times) > 0)
     reference = stats.ecdf(sample.to_scipy()).sf
     np.testing.assert_allclose(survival, reference.evaluate(times), rtol=1e-12, atol=1e-15)
@@ -162,7 +161,7 @@ def test_bootstrap_interval_holds_the_estimate_and_is_reproducible() -> None:
 def test_weibull_profile_is_scipys_censored_mle() -> None:
     values = weibull_sample(500, 13, shift=0.0)
     sample = mixed_cutoffs(values, 14)
-    k, scale = weibull_profile(sample.values, sample.censored)
+    k, scale = weibull_profile(sample.values, sample.censored, 1.0)
     shape_ref, _, scale_ref = stats.weibull_min.fit(sample.to_scipy(), floc=0)
     assert k == pytest.approx(shape_ref, rel=1e-4)
     assert scale == pytest.approx(scale_ref, rel=1e-4)
@@ -188,7 +187,7 @@ def test_normal_censored_with_several_cutoffs_is_scipys_mle() -> None:
     cut = rng.choice([4.0, 5.5, 6.5], 400)
     censored = y > cut
     y = np.minimum(y, cut)
-    mu, sigma, loglik = _normal_censored(y, censored)
+    mu, sigma, loglik = normal_censored(y, censored, math.nan, math.nan)
 
     def likelihood(m: float, s: float) -> float:
         return float(stats.norm.logpdf(y[~censored], m, s).sum()

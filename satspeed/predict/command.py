@@ -7,15 +7,18 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from satspeed.errors import SatspeedError, os_error, os_reason
 from satspeed.labels import parse_portfolio
 from satspeed.predict.export import figures, json_document, tables
 from satspeed.predict.outcome import Outcome, predict_csv
+from satspeed.predict.parallel import usable_cores
 from satspeed.predict.prediction import PredictOptions, parse_cores
 from satspeed.sidecar import recorded_disturbance
 
@@ -25,11 +28,11 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
                     output: Path | None, plot: Path | None, portfolios: tuple[str, ...] = (),
                     allocate: int | None = None, allocate_objective: str = "mean",
                     par_cutoff: float | None = None, restarts: bool = False,
-                    luby_unit: float | None = None) -> int:
+                    luby_unit: float | None = None, workers: int | None = None) -> int:
     if luby_unit is not None and not restarts:
         raise click.BadParameter("needs --restarts", param_hint="--luby-unit")
     options, wanted = resolve_options(cores, max_cores, measure, dist, bootstrap, gof_samples,
-                                      seed, portfolios, allocate, restarts, luby_unit)
+                                      seed, portfolios, allocate, restarts, luby_unit, workers)
     if output is not None:  # checked now, not after minutes of bootstrap
         check_writable(output, output.parent)
     if plot is not None:
@@ -58,7 +61,7 @@ def predict_command(csv: Path, cores: str | None, max_cores: int | None, measure
 def resolve_options(cores: str | None, max_cores: int | None, measure: str | None, dist: str,
                     bootstrap: int, gof_samples: int, seed: int, portfolios: tuple[str, ...],
                     allocate: int | None, restarts: bool = False,
-                    luby_unit: float | None = None
+                    luby_unit: float | None = None, workers: int | None = 1
                     ) -> tuple[PredictOptions, list[dict[str, int]]]:
     """The options of a prediction, and the portfolios asked for, from the command line
     (click's BadParameter, exit 2, for a bad --cores or --portfolio)."""
@@ -69,7 +72,8 @@ def resolve_options(cores: str | None, max_cores: int | None, measure: str | Non
                                  param_hint="--cores") from None
     wanted = [_portfolio_option(text) for text in portfolios]
     options = PredictOptions(_measure(measure, bool(wanted or allocate)), core_counts, dist,
-                             bootstrap, gof_samples, seed, restarts, luby_unit)
+                             bootstrap, gof_samples, seed, restarts, luby_unit,
+                             usable_cores() if workers is None else workers)
     return options, wanted
 
 
@@ -77,12 +81,46 @@ def compute(csv: Path, options: PredictOptions, wanted: list[dict[str, int]],
             allocate: int | None, objective: str, par_cutoff: float | None) -> Outcome:
     """The outcome, its notes printed, with a warning for times measured on a disturbed
     machine (recorded in the meta sidecar; flips are not inflated) among them."""
-    outcome = predict_csv(csv, options, wanted, allocate, objective, par_cutoff)
+    progress = GroupProgress()
+    try:
+        outcome = predict_csv(csv, options, wanted, allocate, objective, par_cutoff, progress)
+    finally:
+        progress.close()
     if (disturbed := recorded_disturbance(csv, options.measure)) is not None:
         outcome.notes.append(f"warning: {disturbed}")
     for note in outcome.notes:
         click.echo(f"satspeed: {note}", err=True)
     return outcome
+
+
+class GroupProgress:
+    """A bar on stderr, where it is a terminal, of the groups predicted so far. It refreshes
+    when a group is done, never from a thread of its own: worker processes are forked after
+    it starts (satspeed.predict.parallel), and a fork must not copy a thread mid-write."""
+
+    def __init__(self) -> None:
+        self.bar: Progress | None = None
+
+    def __call__(self, total: int) -> Callable[[], None]:
+        console = Console(stderr=True)
+        if total < 2 or not console.is_terminal:
+            return lambda: None
+        self.bar = Progress(TextColumn("predicting"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=console, transient=True,
+                            auto_refresh=False)
+        self.bar.start()
+        task = self.bar.add_task("groups", total=total)
+        self.bar.refresh()
+        bar = self.bar
+
+        def advance() -> None:
+            bar.advance(task)
+            bar.refresh()
+        return advance
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def check_writable(target: Path, folder: Path) -> None:

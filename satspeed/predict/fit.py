@@ -8,6 +8,7 @@ the value they reached; the fits use both (DESIGN.md), never dropping the censor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from scipy import stats
@@ -15,6 +16,8 @@ from scipy import stats
 from satspeed.predict.models import MODELS, get
 from satspeed.predict.models.base import Model
 from satspeed.predict.sample import Sample
+
+Quantile = TypeVar("Quantile", float, np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -46,20 +49,24 @@ class Fit:
         return self.kind.shift(self.params)
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
-        return self.family.cdf(x, **self.kind.scipy_args(self.params))
+        return self.kind.cdf(self.params, np.asarray(x, float))
 
     def logsf(self, x: np.ndarray) -> np.ndarray:
         """log P(Y > x): 0 below the shift."""
-        return self.family.logsf(x, **self.kind.scipy_args(self.params))
+        return self.kind.logsf(self.params, np.asarray(x, float))
 
-    def ppf(self, q: float) -> float:
-        return float(self.family.ppf(q, **self.kind.scipy_args(self.params)))
+    def ppf(self, q: Quantile) -> Quantile:
+        """The quantile at q (a float for a float, an array for an array)."""
+        out = self.kind.ppf(self.params, np.asarray(q, float))
+        return float(out) if np.ndim(q) == 0 else out
 
-    def isf(self, q: float) -> float:
-        return float(self.family.isf(q, **self.kind.scipy_args(self.params)))
+    def isf(self, q: Quantile) -> Quantile:
+        """The x with P(Y > x) = q (a float for a float, an array for an array)."""
+        out = self.kind.isf(self.params, np.asarray(q, float))
+        return float(out) if np.ndim(q) == 0 else out
 
     def rvs(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        return self.family.rvs(size=size, random_state=rng, **self.kind.scipy_args(self.params))
+        return self.kind.rvs(self.params, size, rng)
 
 
 def fit(model: str, sample: Sample) -> Fit:

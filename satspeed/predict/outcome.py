@@ -5,6 +5,7 @@ Each exporter (satspeed.predict.export) renders an `Outcome` in one format.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,13 +36,16 @@ class Outcome:
 
 def predict_csv(csv: Path, options: PredictOptions, portfolios: list[dict[str, int]],
                 allocate: int | None = None, objective: str = "mean",
-                par_cutoff: float | None = None) -> Outcome:
-    """Read the CSV, predict every group, then the portfolios asked for and the allocation."""
+                par_cutoff: float | None = None,
+                progress: Callable[[int], Callable[[], None]] | None = None) -> Outcome:
+    """Read the CSV, predict every group, then the portfolios asked for and the allocation;
+    `progress(total)`, when given, returns what to call as each of the groups is done."""
     notes: list[str] = []
     groups = read_groups(csv, options.measure, notes)
     wanted = {name for counts in portfolios for name in counts}
     check_solvers(wanted, {g.solver for g in groups if g.values and not g.is_portfolio}, csv)
-    predictions, skipped = predict_groups(groups, options)
+    done_one = progress(sum(not g.is_portfolio for g in groups)) if progress else None
+    predictions, skipped = predict_groups(groups, options, done_one)
     if options.restarts and options.measure != "flips" and any(g.restart for g in groups):
         notes.append(f"note: restarted runs are predicted beside their strategy in flips only "
                      f"(their cutoffs are flips), not in {options.measure}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +16,7 @@ from satspeed.predict import splice
 from satspeed.predict.fit import Fit, fit, fit_all
 from satspeed.predict.groups import Group, problem
 from satspeed.predict.observed import observed_expected_min, restriction
+from satspeed.predict.parallel import ordered_map
 from satspeed.predict.quadrature import portfolio_restricted, quadrature
 from satspeed.predict.restarts import RestartReport, report
 from satspeed.predict.sample import Sample
@@ -36,6 +37,8 @@ class PredictOptions:
     seed: int = 0
     restarts: bool = False  # also the best restart cutoff (satspeed.predict.restarts)
     luby_unit: float | None = None  # --restarts: also Luby's strategy with this unit
+    workers: int = 1  # processes predicting the groups (satspeed.predict.parallel): the
+    # numbers are the same for any count
 
 
 @dataclass(frozen=True)
@@ -203,11 +206,13 @@ def _group_seed(sha256: str) -> int:
     return int(head, 16) if re.fullmatch(r"[0-9a-fA-F]{8}", head) else zlib.crc32(sha256.encode())
 
 
-def predict_groups(groups: list[Group], options: PredictOptions
+def predict_groups(groups: list[Group], options: PredictOptions,
+                   done_one: Callable[[], None] | None = None
                    ) -> tuple[list[Prediction], list[tuple[Group, str]]]:
-    """Predictions for every group that can be fitted, and the groups skipped with why;
-    mixed-portfolio race groups are left out."""
-    done, skipped = [], []
+    """Predictions for every group that can be fitted (on `options.workers` processes), and
+    the groups skipped with why; mixed-portfolio race groups are left out. `done_one` is
+    called as each group is predicted (for a progress display)."""
+    tasks, skipped = [], []
     restarted: dict[tuple[str, str, str], list[Group]] = {}
     if options.measure == "flips":  # restart cutoffs are in flips
         for g in groups:
@@ -218,12 +223,22 @@ def predict_groups(groups: list[Group], options: PredictOptions
             continue
         reason = problem(group)
         if reason is None:
-            with np.errstate(all="ignore"):  # an absurd time (1e308) gives inf, not noise
-                done.append(predict_group(group, options, restarted.get(
-                    (group.sha256, group.solver, group.params), ())))
+            tasks.append((group, options, tuple(restarted.get(
+                (group.sha256, group.solver, group.params), ()))))
         else:
             skipped.append((group, reason))
+    done = []
+    for prediction in ordered_map(_predict_task, tasks, options.workers):
+        done.append(prediction)
+        if done_one is not None:
+            done_one()
     return done, skipped
+
+
+def _predict_task(task: tuple[Group, PredictOptions, tuple[Group, ...]]) -> Prediction:
+    group, options, restarted = task
+    with np.errstate(all="ignore"):  # an absurd time (1e308) gives inf, not noise
+        return predict_group(group, options, restarted)
 
 
 def parse_cores(text: str | None, max_cores: int | None) -> tuple[int, ...]:

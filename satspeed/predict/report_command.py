@@ -18,13 +18,13 @@ def report_command(csv: Path, output: Path | None, cores: str | None, max_cores:
                    measure: str | None, dist: str = "auto", bootstrap: int = 100,
                    gof_samples: int = 100, seed: int = 0, portfolios: tuple[str, ...] = (),
                    allocate: int | None = None, allocate_objective: str = "mean",
-                   par_cutoff: float | None = None) -> int:
+                   par_cutoff: float | None = None, workers: int | None = None) -> int:
     """Write the page to `output` (default: the CSV's name with .html), from the outcome that
     `satspeed predict` computes with the same options; 0, or SatspeedError (exit 1) for bad
     input or nothing fitted, click's errors (exit 2) for bad options."""
     output = output if output is not None else csv.with_suffix(".html")
     options, wanted = resolve_options(cores, max_cores, measure, dist, bootstrap, gof_samples,
-                                      seed, portfolios, allocate)
+                                      seed, portfolios, allocate, workers=workers)
     check_writable(output, output.parent)  # now, not after the bootstrap
     outcome = compute(csv, options, wanted, allocate, allocate_objective, par_cutoff)
     for group, reason in outcome.skipped:

@@ -24,8 +24,7 @@ import numpy as np
 from scipy import stats
 
 from satspeed.predict.fit import Fit
-from satspeed.predict.sample import Sample
-from satspeed.predict.splice import kaplan_meier
+from satspeed.predict.sample import Sample, kaplan_meier
 from satspeed.restart import Restart, luby_sequence
 
 _GRID = 4001  # points of the fit's grid in log t

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from satspeed.predict.models.mle import kaplan_meier_kernel
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -21,3 +23,11 @@ class Sample:
 
     def to_scipy(self) -> stats.CensoredData:
         return stats.CensoredData(uncensored=self.observed, right=self.values[self.censored])
+
+
+def kaplan_meier(sample: Sample) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct run times and the Kaplan-Meier survival just after each (runs solved at a time
+    leave before those censored there). Equal to scipy.stats.ecdf's (a test checks); a numba
+    kernel, 16 us on 500 runs against 372 for scipy's and 58 for the same in numpy, which the
+    bootstraps pay for every resample."""
+    return kaplan_meier_kernel(sample.values, sample.censored)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from satspeed.predict.fit import Fit, fit
+from satspeed.predict.fit import Fit
+from satspeed.predict.models.mle import ks_gap
 from satspeed.predict.sample import Sample
 
 # What `chosen` is chosen from (see `choose`). Exponential and Weibull are fitted and
@@ -36,16 +37,7 @@ def choose(fits: list[Fit], models: tuple[str, ...] = AUTO_MODELS,
 def ks_distance(sample: Sample, f: Fit) -> float:
     """Largest gap between the Kaplan-Meier CDF and the fitted CDF, up to the last solved run
     (with no censoring, Kaplan-Meier is the empirical CDF and this is the KS statistic)."""
-    obs = np.sort(sample.observed)
-    if sample.censored.any():
-        km = stats.ecdf(sample.to_scipy()).cdf
-        right = km.evaluate(obs)
-        left = km.evaluate(np.nextafter(obs, -np.inf))
-    else:
-        right = np.searchsorted(obs, obs, side="right") / len(obs)
-        left = np.searchsorted(obs, obs, side="left") / len(obs)
-    model = f.cdf(obs)
-    return float(max(np.max(np.abs(right - model)), np.max(np.abs(left - model))))
+    return ks_gap(sample.values, sample.censored, f.cdf(np.sort(sample.observed)))
 
 
 Censoring = tuple[np.ndarray, np.ndarray]  # cutoffs, and the CDF of the cutoff there
@@ -73,12 +65,13 @@ def censoring(sample: Sample) -> Censoring:
 
 def censor_like(sample: Sample, draws: np.ndarray, rng: np.random.Generator,
                 cutoffs: Censoring | None = None) -> Sample:
-    """Censor simulated runtimes the way the data were: each simulated run gets a cutoff drawn
-    from the data's cutoff distribution (`censoring`, computed here unless given)."""
+    """Censor simulated runtimes (of any shape: one sample, or one per row) the way the data
+    were: each simulated run gets a cutoff drawn from the data's cutoff distribution
+    (`censoring`, computed here unless given)."""
     times, cdf = censoring(sample) if cutoffs is None else cutoffs
     if not len(times):  # nothing timed out: no cutoff (and no draws: the same streams)
-        return Sample(draws, np.zeros(len(draws), bool))
-    pick = np.minimum(np.searchsorted(cdf, rng.random(len(draws)), side="right"),
+        return Sample(draws, np.zeros(draws.shape, bool))
+    pick = np.minimum(np.searchsorted(cdf, rng.random(draws.shape), side="right"),
                       len(times) - 1)  # the last is 1 up to rounding
     cut = times[pick]
     censored = draws > cut
@@ -86,16 +79,12 @@ def censor_like(sample: Sample, draws: np.ndarray, rng: np.random.Generator,
 
 
 def gof_pvalue(f: Fit, sample: Sample, samples: int, rng: np.random.Generator) -> float:
-    """Parametric-bootstrap p-value of the KS distance, refitting every simulated sample
-    censored as the data were (`censor_like`)."""
+    """Parametric-bootstrap p-value of the KS distance: `samples` simulated samples of the
+    fit, censored as the data were (`censor_like`), each refitted (`refit_distances`, one
+    kernel call for all); samples with no solved run do not count."""
     observed = ks_distance(sample, f)
-    cutoffs = censoring(sample)
-    exceed = 0
-    done = 0
-    for _ in range(samples):
-        sim = censor_like(sample, f.rvs(len(sample.values), rng), rng, cutoffs)
-        if not len(sim.observed):
-            continue
-        done += 1
-        exceed += ks_distance(sim, fit(f.model, sim)) >= observed
-    return (exceed + 1) / (done + 1)
+    runs = len(sample.values)
+    sims = censor_like(sample, f.rvs(samples * runs, rng).reshape(samples, runs), rng)
+    distances = f.kind.refit_distances(sims.values, sims.censored)
+    done = distances[np.isfinite(distances)]
+    return float(np.sum(done >= observed) + 1) / (len(done) + 1)

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import stats
 
 from satspeed.predict.fit import Fit, fit
-from satspeed.predict.sample import Sample
+from satspeed.predict.sample import Sample, kaplan_meier
 from satspeed.predict.select import censor_like, censoring
 from satspeed.predict.simpson import simpson_weights
 
@@ -39,6 +39,8 @@ TAIL_MIN_RUNS = 10  # ... but at least this many solved runs below it
 TAIL_MODELS = ("shifted-weibull", "shifted-lognormal")
 RIGHT_QUANTILE = 0.9  # the bootstrap draws above this quantile of the runs from the model
 _NODES = 2001  # Simpson nodes in log time (odd): E[Z_n] to 1e-10 of adaptive quadrature
+REPLICATE_NODES = 401  # in the bootstrap replicates: G(n) to 3e-8 of 2001 nodes' (20 groups
+# of scripts/bench_predict_time.py), far inside the interval's Monte Carlo error, 5x faster
 _DEPTH = 1e-10  # below this fraction of the tail's mass at the cut, S(t)^n is 1 (deeper,
 # t - x0 nears the rounding of x0 itself, and the CDF there is noise: 1e-6 errors at 1e-14)
 
@@ -58,18 +60,6 @@ class Splice:
     survival: np.ndarray
     beyond: tuple[Fit, ...]
     beyond_weights: np.ndarray
-
-
-def kaplan_meier(sample: Sample) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct run times and the Kaplan-Meier survival just after each (runs solved at a time
-    leave before those censored there). Equal to scipy.stats.ecdf's (a test checks), and 5x
-    faster on 500 runs (73 us against 372), which the bootstrap pays for every resample."""
-    order = np.lexsort((sample.censored, sample.values))
-    values, censored = sample.values[order], sample.censored[order]
-    at_risk = len(values) - np.arange(len(values))
-    survival = np.cumprod(np.where(censored, 1.0, 1.0 - 1.0 / at_risk))
-    last = np.r_[values[1:] != values[:-1], True]  # the last run at each distinct time
-    return values[last], survival[last]
 
 
 def cut_of(sample: Sample) -> float:
@@ -113,18 +103,20 @@ def _usable(tail: Fit) -> bool:
     return math.isfinite(tail.loglik) and all(math.isfinite(v) for v in tail.params.values())
 
 
-def expected_min(s: Splice, cores: np.ndarray, limit: float | None = None) -> np.ndarray:
+def expected_min(s: Splice, cores: np.ndarray, limit: float | None = None,
+                 nodes: int = _NODES) -> np.ndarray:
     """E[Z_n] (or, with `limit`, E[min(Z_n, limit)]) for each n in `cores`: the Akaike-weighted
     mean over the tails of the integral of S(t)^n."""
     cores = np.asarray(cores, float)
-    body = _body(s, cores, limit)
+    body = _body(s, cores, limit, nodes)
     if not s.tails:  # the Kaplan-Meier estimate alone: S is 1 up to the fastest run
         return np.full(len(cores), s.cut if limit is None else min(s.cut, limit)) + body
-    heads = np.array([_head(s, t, cores, limit) for t in s.tails])
+    heads = np.array([_head(s, t, cores, limit, nodes) for t in s.tails])
     return s.weights @ heads + body
 
 
-def _head(s: Splice, tail: Fit, cores: np.ndarray, limit: float | None) -> np.ndarray:
+def _head(s: Splice, tail: Fit, cores: np.ndarray, limit: float | None, nodes: int
+          ) -> np.ndarray:
     """int_0^cut S(t)^n dt with S(t) = 1 - below F(t) / F(cut), F the tail's CDF."""
     x0 = tail.shift
     end = s.cut if limit is None else min(s.cut, limit)
@@ -134,7 +126,7 @@ def _head(s: Splice, tail: Fit, cores: np.ndarray, limit: float | None) -> np.nd
     if not top > 0:  # the tail puts nothing below the cut: S is 1 up to it
         return np.full(len(cores), end)
     start = max(tail.ppf(_DEPTH * top) - x0, abs(x0) * 1e-9, (end - x0) * 1e-300)
-    u = np.linspace(math.log(min(start, (end - x0) / 2)), math.log(end - x0), _NODES)
+    u = np.linspace(math.log(min(start, (end - x0) / 2)), math.log(end - x0), nodes)
     t = np.exp(u)
     fraction = np.minimum(tail.cdf(x0 + t) / top, 1.0)
     log_s = np.log1p(-s.below * fraction)
@@ -142,7 +134,7 @@ def _head(s: Splice, tail: Fit, cores: np.ndarray, limit: float | None) -> np.nd
     return x0 + t[0] + terms @ simpson_weights(len(u), u[1] - u[0])
 
 
-def _body(s: Splice, cores: np.ndarray, limit: float | None) -> np.ndarray:
+def _body(s: Splice, cores: np.ndarray, limit: float | None, nodes: int) -> np.ndarray:
     """int_cut^inf S(t)^n dt: the Kaplan-Meier steps, then past the last run the `beyond`
     tails (their integrals Akaike-weighted)."""
     times = s.times if limit is None else np.minimum(s.times, limit)
@@ -152,19 +144,19 @@ def _body(s: Splice, cores: np.ndarray, limit: float | None) -> np.ndarray:
     if not s.beyond or tail_mass <= 0 or (limit is not None and limit <= last):
         return out
     for f, weight in zip(s.beyond, s.beyond_weights, strict=True):
-        out = out + weight * _past(f, last, tail_mass, cores, limit)
+        out = out + weight * _past(f, last, tail_mass, cores, limit, nodes)
     return out
 
 
-def _past(f: Fit, last: float, tail_mass: float, cores: np.ndarray, limit: float | None
-          ) -> np.ndarray:
+def _past(f: Fit, last: float, tail_mass: float, cores: np.ndarray, limit: float | None,
+          nodes: int) -> np.ndarray:
     """int_last^limit (S(T) S_f(t) / S_f(T))^n dt, in log(t) up to S_f's 1e-16 quantile."""
     at_last = float(f.logsf(np.array([last]))[0])
     end = f.isf(1e-16 * math.exp(at_last))
     end = min(end, limit) if limit is not None else end
     if not end > last:
         return np.zeros(len(cores))
-    u = np.linspace(math.log(last), math.log(end), _NODES)
+    u = np.linspace(math.log(last), math.log(end), nodes)
     t = np.exp(u)
     log_s = math.log(tail_mass) + f.logsf(t) - at_last
     terms = np.exp(u[None, :] + cores[:, None] * log_s[None, :])
@@ -182,7 +174,7 @@ def draw(s: Splice, size: int, rng: np.random.Generator) -> np.ndarray:
     for i, tail in enumerate(s.tails):
         mine = np.flatnonzero(low)[pick == i]
         top = float(tail.cdf(np.array([s.cut]))[0])
-        out[mine] = tail.family.ppf(u[mine] / s.below * top, **tail.kind.scipy_args(tail.params))
+        out[mine] = tail.ppf(u[mine] / s.below * top)
     high = ~low
     jumps = 1.0 - s.survival
     index = np.searchsorted(jumps, u[high], side="left")
@@ -196,15 +188,15 @@ def draw(s: Splice, size: int, rng: np.random.Generator) -> np.ndarray:
         for i, f in enumerate(s.beyond):
             mine = which == i
             at_last = math.exp(float(f.logsf(np.array([last]))[0]))
-            drawn[mine] = f.family.isf(rest[mine] * at_last, **f.kind.scipy_args(f.params))
+            drawn[mine] = f.isf(rest[mine] * at_last)
         values[past] = drawn
     out[high] = values
     return out
 
 
-def speedup(s: Splice, cores: np.ndarray) -> np.ndarray:
+def speedup(s: Splice, cores: np.ndarray, nodes: int = _NODES) -> np.ndarray:
     """G(n) = E[Z_1] / E[Z_n] for each n in `cores`."""
-    times = expected_min(s, np.concatenate([[1.0], np.asarray(cores, float)]))
+    times = expected_min(s, np.concatenate([[1.0], np.asarray(cores, float)]), nodes=nodes)
     return times[0] / times[1:]
 
 
@@ -232,10 +224,10 @@ def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray
     drawn from the fitted splice (`draw`), those above the runs' `RIGHT_QUANTILE` taken
     instead from the tail of one of the full `fits`, picked by its Akaike weight (unless not
     `smooth_right`), censored as the data were (`censor_like`), each fitted again (its full
-    fits too, where it has timeouts). Resampling the runs can put no run below the fastest (on
-    which the speedup at many cores rests) nor above the slowest (on which the mean of a
-    heavy right tail rests), and never shows how uncertain the model of an extrapolated tail
-    is. Shape (replicates that could be fitted, len(cores))."""
+    fits too, where its last run timed out). Resampling the runs can put no run below the
+    fastest (on which the speedup at many cores rests) nor above the slowest (on which the
+    mean of a heavy right tail rests), and never shows how uncertain the model of an
+    extrapolated tail is. Shape (replicates that could be fitted, len(cores))."""
     cutoffs = censoring(sample)
     high = float(np.quantile(sample.observed, RIGHT_QUANTILE))
     usable = [f for f in fits if _usable(f)]
@@ -251,11 +243,11 @@ def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray
         if over.any() and usable:
             f = usable[int(rng.choice(len(usable), p=weights))]
             at_high = math.exp(float(f.logsf(np.array([high]))[0]))
-            draws[over] = f.family.isf(rng.random(int(over.sum())) * at_high,
-                                       **f.kind.scipy_args(f.params))
+            draws[over] = f.isf(rng.random(int(over.sum())) * at_high)
         boot = censor_like(sample, draws, rng, cutoffs)
         if len(np.unique(boot.observed)) < 2:
             continue
-        beyond = [fit(m, boot) for m in weighty] if boot.censored.any() else []
-        found.append(speedup(fit_splice(boot, beyond), cores))
+        top = boot.values == np.max(boot.values)  # a timeout there: the splice goes past it
+        beyond = [fit(m, boot) for m in weighty] if boot.censored[top].any() else []
+        found.append(speedup(fit_splice(boot, beyond), cores, REPLICATE_NODES))
     return np.array(found).reshape(len(found), len(cores))

@@ -3,8 +3,9 @@ read from.
 
 A model is one class in one module of this folder (a subclass of `base.Model`: its parameter
 names, its scipy.stats family, a censored estimator and E[Z_n]); registering it is one line
-below. This module stays light (no numpy, no scipy): `satspeed --help` lists the names from it,
-and a model's module is imported only when the model is used.
+below (`base` is the interface, `mle` the numba kernels of the fits). This module stays
+light (no numpy, no scipy): `satspeed --help` lists the names from it, and a model's module
+is imported only when the model is used.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
+from satspeed.predict.models.mle import ks_gap
 from satspeed.predict.sample import Sample
 
 Params = dict[str, float]
@@ -60,8 +61,47 @@ class Model(ABC):
         how finely a quadrature in log time must step (None: no constraint)."""
         return None
 
+    # The distribution itself: scipy's by default. The models override these with the same
+    # closed forms as scipy's (so the same numbers, and the same draws from the same stream):
+    # a scipy.stats call costs ~100 us in argument checks, which the bootstraps would pay
+    # hundreds of thousands of times.
+
+    def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
+        """P(Y <= x)."""
+        return self.family.cdf(x, **self.scipy_args(p))
+
+    def logsf(self, p: Params, x: np.ndarray) -> np.ndarray:
+        """log P(Y > x)."""
+        return self.family.logsf(x, **self.scipy_args(p))
+
+    def ppf(self, p: Params, q: np.ndarray) -> np.ndarray:
+        """The quantile: the x with P(Y <= x) = q."""
+        return self.family.ppf(q, **self.scipy_args(p))
+
+    def isf(self, p: Params, q: np.ndarray) -> np.ndarray:
+        """The x with P(Y > x) = q."""
+        return self.family.isf(q, **self.scipy_args(p))
+
+    def rvs(self, p: Params, size: int, rng: np.random.Generator) -> np.ndarray:
+        """`size` draws."""
+        return self.family.rvs(size=size, random_state=rng, **self.scipy_args(p))
+
+    def refit_distances(self, values: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        """For each row of (values, censored), a simulated sample: this model estimated from
+        it, and the KS gap between the two (`mle.ks_gap`); NaN where no run was solved. The
+        goodness-of-fit bootstrap's inner loop (the models run it as one numba kernel,
+        `mle.refit_ks`; this is it for any other)."""
+        out = np.full(len(values), np.nan)
+        for b, (v, c) in enumerate(zip(values, censored, strict=True)):
+            if not c.all():
+                obs = np.sort(v[~c])
+                out[b] = ks_gap(v, c, self.cdf(self.estimate(Sample(v, c)), obs))
+        return out
+
     def loglik(self, p: Params, sample: Sample) -> float:
-        """Censored log-likelihood: logpdf of the solved runs plus logsf of the timed-out ones."""
+        """Censored log-likelihood: logpdf of the solved runs plus logsf of the timed-out ones
+        (scipy's; the models override it with a kernel of satspeed.predict.models.mle, which a
+        test checks against this)."""
         args = self.scipy_args(p)
         with np.errstate(divide="ignore"):
             total = (np.sum(self.family.logpdf(sample.observed, **args))

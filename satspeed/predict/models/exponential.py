@@ -14,28 +14,52 @@ import numpy as np
 from scipy import stats
 
 from satspeed.predict.models.base import Model, Params
+from satspeed.predict.models.mle import (
+    exponential_cdf,
+    exponential_fit,
+    exponential_loglik,
+    refit_ks,
+)
 from satspeed.predict.sample import Sample
-
-_TINY = 1e-300  # the least total excess over the shift (all runtimes equal)
-
-
-def _unit(values: np.ndarray) -> float:
-    """A power of two at most the largest value (1 for values that are not positive finite):
-    the values over it are below 2, so their sums cannot overflow."""
-    top = float(np.max(values))
-    return math.ldexp(1.0, math.frexp(top)[1] - 1) if 0 < top < math.inf else 1.0
 
 
 class Exponential(Model):
     params = ("rate",)
     family = stats.expon
+    shifted = False
 
     def scipy_args(self, p: Params) -> dict[str, float]:
-        return {"loc": self.shift(p), "scale": 1 / p["rate"] if p["rate"] > 0 else math.inf}
+        return {"loc": self.shift(p), "scale": self._scale(p)}
+
+    def _scale(self, p: Params) -> float:
+        return 1 / p["rate"] if p["rate"] > 0 else math.inf
 
     def estimate(self, sample: Sample) -> Params:
-        unit = _unit(sample.values)
-        return {"rate": len(sample.observed) / float(np.sum(sample.values / unit)) / unit}
+        """The censored MLE (`mle.exponential_fit`; with a shift, at the sample minimum less
+        the minimum's bias)."""
+        shift, rate = exponential_fit(sample.values, sample.censored, self.shifted)
+        return {"shift": shift, "rate": rate} if self.shifted else {"rate": rate}
+
+    def loglik(self, p: Params, sample: Sample) -> float:
+        return exponential_loglik(sample.values, sample.censored, self.shift(p), p["rate"])
+
+    def refit_distances(self, values: np.ndarray, censored: np.ndarray) -> np.ndarray:
+        return refit_ks(0, self.shifted, values, censored)
+
+    def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
+        return exponential_cdf(np.atleast_1d(x), self.shift(p), p["rate"]).reshape(np.shape(x))
+
+    def logsf(self, p: Params, x: np.ndarray) -> np.ndarray:
+        return -np.maximum((x - self.shift(p)) / self._scale(p), 0.0)
+
+    def ppf(self, p: Params, q: np.ndarray) -> np.ndarray:
+        return -np.log1p(-q) * self._scale(p) + self.shift(p)
+
+    def isf(self, p: Params, q: np.ndarray) -> np.ndarray:
+        return -np.log(q) * self._scale(p) + self.shift(p)
+
+    def rvs(self, p: Params, size: int, rng: np.random.Generator) -> np.ndarray:
+        return rng.standard_exponential(size) * self._scale(p) + self.shift(p)
 
     def expected_min(self, p: Params, cores: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", divide="ignore"):  # a tiny rate: inf
@@ -44,14 +68,4 @@ class Exponential(Model):
 
 class ShiftedExponential(Exponential):
     params = ("shift", "rate")
-
-    def estimate(self, sample: Sample) -> Params:
-        """MLE of the rate with the shift at the sample minimum, corrected for the minimum's
-        bias (E[min] = shift + 1/(R rate)), which matters for the speedup at many cores."""
-        unit = _unit(sample.values)
-        values, solved = sample.values / unit, len(sample.observed)
-        low = float(np.min(values))
-        excess = max(float(np.sum(values - low)), _TINY)  # = solved / rate, in units
-        shift = max(0.0, low - excess / (solved * len(values)))
-        rate = solved / max(float(np.sum(values - shift)), _TINY)
-        return {"shift": shift * unit, "rate": rate / unit}
+    shifted = True
