@@ -13,9 +13,9 @@ from scipy import optimize, special, stats
 
 from satspeed.predict.fit import fit
 from satspeed.predict.models import MODELS, get
-from satspeed.predict.models.base import Model
 from satspeed.predict.models.mle import log_ndtr, normal_censored, weibull_profile
 from satspeed.predict.sample import Sample
+from satspeed.predict.select import ks_distance
 
 
 def censored_sample(seed: int, size: int = 80, shift: float = 40.0) -> Sample:
@@ -102,14 +102,21 @@ def test_normal_censored_is_scipys() -> None:
 
 @pytest.mark.parametrize("name", MODELS)
 def test_refit_kernel_is_the_python_loop(name: str) -> None:
-    """The goodness-of-fit kernel (each row refitted, its KS gap) equals the generic loop of
-    the base class (estimate, cdf, gap in Python); a row with no solved run gives NaN."""
+    """The goodness-of-fit kernel (each row refitted, its KS gap) equals each row fitted and
+    its KS distance taken one by one, and the base class's loop for a model without a
+    kernel (scipy's CDF); a row with no solved run gives NaN."""
     rows = [censored_sample(s, size=60) for s in range(5)]
     values = np.array([r.values for r in rows])
     censored = np.array([r.censored for r in rows])
     censored[2] = True
     model = get(name)
     ours = model.refit_distances(values, censored)
-    reference = Model.refit_distances(model, values, censored)
-    assert np.isnan(ours[2]) and np.isnan(reference[2])
-    assert np.allclose(np.delete(ours, 2), np.delete(reference, 2), rtol=1e-10)
+    reference = np.full(len(rows), np.nan)
+    for b, (v, c) in enumerate(zip(values, censored, strict=True)):
+        if not c.all():
+            reference[b] = ks_distance(Sample(v, c), fit(name, Sample(v, c)))
+    generic = type("NoKernel", (type(model),), {"kernel": None})(name)  # the Python loop
+    in_python = generic.refit_distances(values, censored)
+    for other in (reference, in_python):
+        assert np.isnan(ours[2]) and np.isnan(other[2])
+        assert np.allclose(np.delete(ours, 2), np.delete(other, 2), rtol=1e-10)

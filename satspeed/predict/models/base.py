@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from satspeed.predict.models.mle import ks_gap
+from satspeed.predict.models.mle import ks_gap, model_cdf, refit_ks
 from satspeed.predict.sample import Sample
 
 Params = dict[str, float]
@@ -27,6 +27,8 @@ class Model(ABC):
     gives them their name."""
 
     params: ClassVar[tuple[str, ...]]  # parameter names, in the order fits list them
+    kernel: ClassVar[int | None] = None  # its family in the kernels of mle.py (`model_cdf`,
+    # `refit_ks`), with `kernel_params`; None: scipy's CDF and a goodness of fit in Python
     family: ClassVar[stats.rv_continuous]  # not frozen: freezing costs milliseconds, which
     # the bootstraps would pay thousands of times
 
@@ -66,9 +68,20 @@ class Model(ABC):
     # a scipy.stats call costs ~100 us in argument checks, which the bootstraps would pay
     # hundreds of thousands of times.
 
+    @property
+    def shifted(self) -> bool:
+        return "shift" in self.params
+
+    def kernel_params(self, p: Params) -> tuple[float, float, float]:
+        """(shift, a, b): the parameters as `mle.model_cdf` takes them (with `kernel`)."""
+        raise NotImplementedError
+
     def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
         """P(Y <= x)."""
-        return self.family.cdf(x, **self.scipy_args(p))
+        if self.kernel is None:
+            return self.family.cdf(x, **self.scipy_args(p))
+        return model_cdf(self.kernel, np.atleast_1d(x), *self.kernel_params(p)
+                         ).reshape(np.shape(x))
 
     def logsf(self, p: Params, x: np.ndarray) -> np.ndarray:
         """log P(Y > x)."""
@@ -89,8 +102,10 @@ class Model(ABC):
     def refit_distances(self, values: np.ndarray, censored: np.ndarray) -> np.ndarray:
         """For each row of (values, censored), a simulated sample: this model estimated from
         it, and the KS gap between the two (`mle.ks_gap`); NaN where no run was solved. The
-        goodness-of-fit bootstrap's inner loop (the models run it as one numba kernel,
-        `mle.refit_ks`; this is it for any other)."""
+        goodness-of-fit bootstrap's inner loop: one numba kernel, `mle.refit_ks`, for a model
+        with a `kernel`; in Python for any other."""
+        if self.kernel is not None:
+            return refit_ks(self.kernel, self.shifted, values, censored)
         out = np.full(len(values), np.nan)
         for b, (v, c) in enumerate(zip(values, censored, strict=True)):
             if not c.all():

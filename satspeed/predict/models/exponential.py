@@ -15,10 +15,8 @@ from scipy import stats
 
 from satspeed.predict.models.base import Model, Params
 from satspeed.predict.models.mle import (
-    exponential_cdf,
     exponential_fit,
     exponential_loglik,
-    refit_ks,
 )
 from satspeed.predict.sample import Sample
 
@@ -26,10 +24,13 @@ from satspeed.predict.sample import Sample
 class Exponential(Model):
     params = ("rate",)
     family = stats.expon
-    shifted = False
+    kernel = 0
 
     def scipy_args(self, p: Params) -> dict[str, float]:
         return {"loc": self.shift(p), "scale": self._scale(p)}
+
+    def kernel_params(self, p: Params) -> tuple[float, float, float]:
+        return self.shift(p), p["rate"], 0.0
 
     def _scale(self, p: Params) -> float:
         return 1 / p["rate"] if p["rate"] > 0 else math.inf
@@ -42,12 +43,6 @@ class Exponential(Model):
 
     def loglik(self, p: Params, sample: Sample) -> float:
         return exponential_loglik(sample.values, sample.censored, self.shift(p), p["rate"])
-
-    def refit_distances(self, values: np.ndarray, censored: np.ndarray) -> np.ndarray:
-        return refit_ks(0, self.shifted, values, censored)
-
-    def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
-        return exponential_cdf(np.atleast_1d(x), self.shift(p), p["rate"]).reshape(np.shape(x))
 
     def logsf(self, p: Params, x: np.ndarray) -> np.ndarray:
         return -np.maximum((x - self.shift(p)) / self._scale(p), 0.0)
@@ -68,4 +63,3 @@ class Exponential(Model):
 
 class ShiftedExponential(Exponential):
     params = ("shift", "rate")
-    shifted = True

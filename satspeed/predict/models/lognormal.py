@@ -16,10 +16,8 @@ from scipy import special, stats
 
 from satspeed.predict.models.base import Model, Params
 from satspeed.predict.models.mle import (
-    lognormal_cdf,
     lognormal_loglik,
     normal_censored,
-    refit_ks,
     shifted_lognormal,
 )
 from satspeed.predict.sample import Sample
@@ -51,9 +49,13 @@ def lognormal_expected_min(mu: np.ndarray, sigma: np.ndarray, shift: np.ndarray,
 class Lognormal(Model):
     params = ("mu", "sigma")
     family = stats.lognorm
+    kernel = 1
 
     def scipy_args(self, p: Params) -> dict[str, float]:
         return {"s": p["sigma"], "loc": self.shift(p), "scale": math.exp(p["mu"])}
+
+    def kernel_params(self, p: Params) -> tuple[float, float, float]:
+        return self.shift(p), p["mu"], p["sigma"]
 
     def estimate(self, sample: Sample) -> Params:
         mu, sigma, _ = normal_censored(np.log(sample.values), sample.censored, math.nan,
@@ -70,13 +72,6 @@ class Lognormal(Model):
         above = u > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(np.where(above, u, 1.0)) / p["sigma"], above
-
-    def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
-        return lognormal_cdf(np.atleast_1d(x), self.shift(p), p["mu"], p["sigma"]
-                             ).reshape(np.shape(x))
-
-    def refit_distances(self, values: np.ndarray, censored: np.ndarray) -> np.ndarray:
-        return refit_ks(1, "shift" in self.params, values, censored)
 
     def logsf(self, p: Params, x: np.ndarray) -> np.ndarray:
         z, above = self._z(p, x)

@@ -508,6 +508,17 @@ def exponential_cdf(x: np.ndarray, shift: float, rate: float) -> np.ndarray:
 
 
 @njit(cache=True)
+def model_cdf(family: int, x: np.ndarray, shift: float, a: float, b: float) -> np.ndarray:
+    """The CDF of a model at x: `family` 0 the exponential (a the rate), 1 the lognormal
+    (mu, sigma), 2 the Weibull (shape, scale), each shifted by `shift`."""
+    if family == 0:
+        return exponential_cdf(x, shift, a)
+    if family == 1:
+        return lognormal_cdf(x, shift, a, b)
+    return weibull_cdf(x, shift, a, b)
+
+
+@njit(cache=True)
 def ks_gap(values: np.ndarray, cens: np.ndarray, model: np.ndarray) -> float:
     """Largest gap between the Kaplan-Meier CDF and `model`, the fitted CDF at the sorted
     solved runs (at each, on both sides of the Kaplan-Meier step there)."""
@@ -529,29 +540,26 @@ def refit_ks(family: int, shifted: bool, values: np.ndarray, cens: np.ndarray
              ) -> np.ndarray:
     """For each row of (values, cens), a sample: the model refitted to it and the KS gap
     between the two (`ks_gap`); NaN for a sample with no solved run. `family`: 0 the
-    exponential, 1 the lognormal, 2 the Weibull (shifted or not), as the models say."""
+    exponential, 1 the lognormal, 2 the Weibull (shifted or not): a model's `kernel`."""
     out = np.full(len(values), math.nan)
     for b in range(len(values)):
         v, c = values[b], cens[b]
         if np.all(c):
             continue
-        obs = np.sort(v[~c])
         if family == 0:
-            shift, rate = exponential_fit(v, c, shifted)
-            model = exponential_cdf(obs, shift, rate)
+            shift, a = exponential_fit(v, c, shifted)
+            b_ = 0.0
         elif family == 1:
             if shifted:
-                shift, mu, sigma = shifted_lognormal(v, c)
+                shift, a, b_ = shifted_lognormal(v, c)
             else:
                 shift = 0.0
-                mu, sigma, _ = normal_censored(np.log(v), c, math.nan, math.nan)
-            model = lognormal_cdf(obs, shift, mu, sigma)
+                a, b_, _ = normal_censored(np.log(v), c, math.nan, math.nan)
+        elif shifted:
+            shift, a, b_, _ = shifted_weibull(v, c)
         else:
-            if shifted:
-                shift, shape, scale, _ = shifted_weibull(v, c)
-            else:
-                shift = 0.0
-                shape, scale = weibull_profile(v, c, 1.0)
-            model = weibull_cdf(obs, shift, shape, scale)
+            shift = 0.0
+            a, b_ = weibull_profile(v, c, 1.0)
+        model = model_cdf(family, np.sort(v[~c]), shift, a, b_)
         out[b] = ks_gap(v, c, model)
     return out

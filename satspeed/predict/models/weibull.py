@@ -11,9 +11,7 @@ from scipy import stats
 
 from satspeed.predict.models.base import Model, Params
 from satspeed.predict.models.mle import (
-    refit_ks,
     shifted_weibull,
-    weibull_cdf,
     weibull_loglik,
     weibull_profile,
 )
@@ -23,9 +21,13 @@ from satspeed.predict.sample import Sample
 class Weibull(Model):
     params = ("shape", "scale")
     family = stats.weibull_min
+    kernel = 2
 
     def scipy_args(self, p: Params) -> dict[str, float]:
         return {"c": p["shape"], "scale": p["scale"]}
+
+    def kernel_params(self, p: Params) -> tuple[float, float, float]:
+        return self.shift(p), p["shape"], p["scale"]
 
     def estimate(self, sample: Sample) -> Params:
         """Profile likelihood: for a shape k the scale is closed form (`weibull_profile`)."""
@@ -39,13 +41,6 @@ class Weibull(Model):
     def _u(self, p: Params, x: np.ndarray) -> np.ndarray:
         """scipy's standardised time, 0 below the shift."""
         return np.maximum((x - self.shift(p)) / p["scale"], 0.0)
-
-    def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
-        return weibull_cdf(np.atleast_1d(x), self.shift(p), p["shape"], p["scale"]
-                           ).reshape(np.shape(x))
-
-    def refit_distances(self, values: np.ndarray, censored: np.ndarray) -> np.ndarray:
-        return refit_ks(2, "shift" in self.params, values, censored)
 
     def logsf(self, p: Params, x: np.ndarray) -> np.ndarray:
         return -(self._u(p, x) ** p["shape"])
