@@ -135,23 +135,48 @@ def _rows_of(p: Path, lines: list[str]) -> Rows:
     if tuple(header[: len(COLUMNS)]) != COLUMNS[: len(header)] or len(header) < 15:
         raise InputError(str(p), "not a satspeed results CSV: the header should start with "
                          f"'{','.join(COLUMNS[:4])},...'", 1)
-    last: dict[RunKey, tuple[int, dict[str, str]]] = {}
+    plain = _plain_line(header)
+    last: dict[tuple[object, ...], tuple[int, dict[str, str]]] = {}
     valid = duplicates = 0
     for number, line in enumerate(lines[1:], start=2):
-        row = _row_problem(line, header)
-        if isinstance(row, str):
-            warnings.warn(f"{p}:{number}: skipped: {row}", stacklevel=2)
-            continue
+        if plain.fullmatch(line):  # the common case, checked by one pattern: 3-5x faster
+            fields = next(csv.reader([line])) if '"' in line else line.rstrip("\r\n").split(",")
+            row = dict(zip(header, fields, strict=True))
+        else:
+            checked = _row_problem(line, header)
+            if isinstance(checked, str):
+                warnings.warn(f"{p}:{number}: skipped: {checked}", stacklevel=2)
+                continue
+            row = checked
         valid += 1
-        key = key_of(row)
-        if key in last and cutoffs_of(last[key][1]) == cutoffs_of(row):
-            duplicates += 1
-            warnings.warn(f"{p}:{number}: duplicate: the run of line {last[key][0]} again "
-                          "(same instance_sha256, solver, params, walkers, seed and cutoffs); "
-                          "each run is used once, from its last row", stacklevel=2)
-        last.pop(key, None)  # re-inserted: the dict keeps the rows in the order of their lines
+        key = (row["instance_sha256"], row["solver"], row["params"], int(row["walkers"]),
+               int(row["seed"]), row.get("restart", ""))  # key_of's fields, as a tuple
+        if key in last:
+            if cutoffs_of(last[key][1]) == cutoffs_of(row):
+                duplicates += 1
+                warnings.warn(f"{p}:{number}: duplicate: the run of line {last[key][0]} "
+                              "again (same instance_sha256, solver, params, walkers, seed and "
+                              "cutoffs); each run is used once, from its last row",
+                              stacklevel=2)
+            del last[key]  # re-inserted: the dict keeps the rows in the order of their lines
         last[key] = (number, row)
     return Rows(list(last.values()), valid - len(last) - duplicates)
+
+
+_FIELD = r'(?:[^,"\r\n]*|"[^"\r\n]*")'  # any field, quoted or not, but with no quote in it
+_UINT, _FLOAT = "[0-9]+", r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?"
+_PLAIN = {  # a subset of what _row_problem accepts, column by column
+    "walkers": "0*[1-9][0-9]*", "seed": "-?" + _UINT, "flips": "-?" + _UINT,
+    "status": f"(?:{'|'.join(STATUSES)})", "cpu_s": _FLOAT, "wall_s": _FLOAT,
+    "cutoff_flips": f"(?:-?{_UINT})?", "cutoff_s": f"(?:{_FLOAT})?",
+    "restart": "", "restarts": f"(?:{_UINT})?"}
+
+
+def _plain_line(header: list[str]) -> re.Pattern[str]:
+    """A pattern matching only lines that `_row_problem` accepts as they are (no quote inside
+    a field, no restart strategy, numbers in their plain forms): those need no other check."""
+    fields = ",".join(_PLAIN.get(name, _FIELD) for name in header)
+    return re.compile(fields + "\r?\n")
 
 
 def _read_lines(p: Path) -> list[str]:

@@ -26,6 +26,7 @@ import numpy as np
 COLUMNS = ("instance", "instance_sha256", "solver", "params", "walkers", "seed", "status",
            "flips", "cpu_s", "wall_s", "cutoff_flips", "cutoff_s", "host", "started_at",
            "satspeed_version", "message")  # format 1 of the results CSV (results.COLUMNS)
+PARAMS = "caching=0,cb=2.06,eps=0.9,fct=poly"  # as satspeed run writes probsat's (quoted)
 
 
 def write_campaign(path: Path, groups: int, runs: int) -> None:
@@ -42,7 +43,7 @@ def write_campaign(path: Path, groups: int, runs: int) -> None:
             for seed, (f, c) in enumerate(zip(flips, cutoff, strict=True)):
                 timed_out = f > c
                 value = round(min(f, c))
-                out.writerow((f"bench/g{g}.cnf", sha, "probsat", "cb=2.06", 1, seed,
+                out.writerow((f"bench/g{g}.cnf", sha, "probsat", PARAMS, 1, seed,
                               "timeout" if timed_out else "sat", value, f"{value * 1e-7:.6f}",
                               f"{value * 1.1e-7:.6f}", round(c), 60.0, "h",
                               "2026-01-01T00:00:00.000Z", "0.1.0", ""))

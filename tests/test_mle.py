@@ -13,7 +13,15 @@ from scipy import optimize, special, stats
 
 from satspeed.predict.fit import fit
 from satspeed.predict.models import MODELS, get
-from satspeed.predict.models.mle import log_ndtr, normal_censored, weibull_profile
+from satspeed.predict.models.mle import (
+    isf_family_log,
+    log_ndtr,
+    logsf_family,
+    normal_censored,
+    normal_quantile_log,
+    ppf_family_log,
+    weibull_profile,
+)
 from satspeed.predict.sample import Sample
 from satspeed.predict.select import ks_distance
 
@@ -32,6 +40,15 @@ def test_log_ndtr_is_scipys_in_both_tails() -> None:
     assert np.allclose(ours, special.log_ndtr(x), rtol=1e-12, atol=1e-200)
 
 
+def test_normal_quantile_is_scipys_ndtri_and_goes_past_underflow() -> None:
+    q = np.concatenate([np.geomspace(1e-300, 0.5, 400), np.linspace(0.5, 0.999, 50)])
+    ours = np.array([normal_quantile_log(math.log(v)) for v in q])
+    assert np.allclose(ours, special.ndtri(q), rtol=1e-12, atol=1e-14)
+    for log_q in (-1e3, -1e5, -7e5):  # q itself underflows: log Phi(z) = log_q
+        z = normal_quantile_log(log_q)
+        assert special.log_ndtr(z) == pytest.approx(log_q, rel=1e-12)
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_closed_forms_are_scipys(name: str) -> None:
     """cdf, logsf, ppf, isf and the draws of each model (overriding scipy for speed) equal
@@ -46,6 +63,18 @@ def test_closed_forms_are_scipys(name: str) -> None:
     assert np.allclose(model.logsf(f.params, x), family.logsf(x), rtol=1e-12, atol=1e-300)
     assert np.allclose(model.ppf(f.params, q), family.ppf(q), rtol=1e-12)
     assert np.allclose(model.isf(f.params, q), family.isf(q), rtol=1e-12)
+    # the scalar kernels of the splice's integrals (for small q, where they are used)
+    kernel = (model.kernel, *model.kernel_params(f.params))
+    small = q[q <= 0.5]
+    assert np.allclose([logsf_family(kernel[0], v, *kernel[1:]) for v in x], family.logsf(x),
+                       rtol=1e-12, atol=1e-300)
+    assert np.allclose([ppf_family_log(kernel[0], math.log(v), *kernel[1:]) for v in small],
+                       family.ppf(small), rtol=1e-12)
+    assert np.allclose([isf_family_log(kernel[0], math.log(v), *kernel[1:]) for v in small],
+                       family.isf(small), rtol=1e-12)
+    deep = -800.0  # exp(-800) underflows: the kernel's quantile is where logsf is -800
+    at = isf_family_log(kernel[0], deep, *kernel[1:])
+    assert logsf_family(kernel[0], at, *kernel[1:]) == pytest.approx(deep, rel=1e-9)
     ours = model.rvs(f.params, 1000, np.random.default_rng(3))
     theirs = family.rvs(size=1000, random_state=np.random.default_rng(3))
     assert np.allclose(ours, theirs, rtol=1e-12)
@@ -115,7 +144,8 @@ def test_refit_kernel_is_the_python_loop(name: str) -> None:
     for b, (v, c) in enumerate(zip(values, censored, strict=True)):
         if not c.all():
             reference[b] = ks_distance(Sample(v, c), fit(name, Sample(v, c)))
-    generic = type("NoKernel", (type(model),), {"kernel": None})(name)  # the Python loop
+    generic = type("NoKernel", (type(model),), {  # the Python loop, scipy's CDF
+        "kernel": None, "estimate": lambda self, sample: model.estimate(sample)})(name)
     in_python = generic.refit_distances(values, censored)
     for other in (reference, in_python):
         assert np.isnan(ours[2]) and np.isnan(other[2])

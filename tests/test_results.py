@@ -463,3 +463,40 @@ def test_resuming_with_more_flips_remakes_the_timeouts_and_predict_uses_the_new_
     notes = [line for line in predict.stderr.splitlines() if "superseded" in line]
     assert notes == ["satspeed: note: x.csv: 20 rows superseded by a later row of the same "
                      "run (made again at other cutoffs): each run counts once, at its last row"]
+
+
+def test_fast_line_check_agrees_with_the_full_check(tmp_path: Path) -> None:
+    """The reader's one-pattern check of a plain line accepts nothing the field-by-field
+    check refuses, and reads each line it accepts to the same row: every variant below is
+    read once as the reader reads files and once through the full check alone."""
+    from satspeed.results import _plain_line, _row_problem
+
+    good = [make_row(0), make_row(1, "timeout", 500, cutoff_flips=500),
+            make_row(2, params="cb=2.06"), make_row(3, cpu_s="1e-5", wall_s="2.5E+3"),
+            make_row(4, message="solver said: 1, 2"), make_row(5, walkers="04"),
+            make_row(6, cpu_s="nan"), make_row(7, flips="-1"), make_row(8, cutoff_s=""),
+            make_row(9, restart="luby:100"), make_row(10, status="error", flips=0)]
+    bad = [make_row(20, walkers=0), make_row(21, status="solved"), make_row(22, flips="1.5"),
+           make_row(23, flips="1_000"), make_row(24, cpu_s="fast"),
+           make_row(25, cutoff_flips="2.5"), make_row(26, restart="never"),
+           make_row(27, restarts="-1"), make_row(28, cpu_s="\u0661"),
+           make_row(29, message='said "no"')]
+    lines = [line_of(r) for r in good + bad]
+    lines[1] = lines[1].replace("\n", "\r\n")
+    header = list(COLUMNS)
+    plain = _plain_line(header)
+    assert plain.fullmatch(lines[0]) and plain.fullmatch(lines[1])  # the fast path is used
+    expected = {}
+    for number, line in enumerate(lines, start=2):
+        checked = _row_problem(line, header)
+        assert not (plain.fullmatch(line) and isinstance(checked, str)), line
+        if not isinstance(checked, str):
+            expected[number] = checked
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + "".join(lines), newline="")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = list(read_rows(path))
+    assert dict(rows) == expected
+    assert len(expected) == len(good) + 1  # the quote in a message is valid CSV
+    assert len(caught) == len(bad) - 1

@@ -13,8 +13,9 @@ from scipy import integrate, stats
 
 from satspeed.predict import splice
 from satspeed.predict.fit import Fit, fit, fit_all
-from satspeed.predict.models.mle import normal_censored, weibull_profile
+from satspeed.predict.models.mle import normal_censored, splice_replicates, weibull_profile
 from satspeed.predict.sample import Sample, kaplan_meier
+from satspeed.predict.select import censor_like
 
 
 def weibull_sample(size: int, seed: int, shift: float = 200.0, shape: float = 0.8,
@@ -156,6 +157,40 @@ def test_bootstrap_interval_holds_the_estimate_and_is_reproducible() -> None:
     np.testing.assert_allclose(np.log(g) - np.log(low), np.log(high) - np.log(g), rtol=1e-9)
     again = splice.bootstrap_speedup(sample, s, right, cores, 30, np.random.default_rng(12))
     np.testing.assert_array_equal(low, again[0])
+
+
+def test_replicate_kernel_is_the_splice_fitted_to_each_sample() -> None:
+    """`mle.splice_replicates` (all the bootstrap samples in one call) gives, for each
+    sample, the speedups of `fit_splice` and `speedup` applied to it one by one: its cut,
+    tails, weights, the full fits past a last run that timed out (refitted), or none; a
+    sample with fewer than 2 distinct solved runs is not fitted, and one with a run of time 0
+    has no tail (the runs alone)."""
+    sample = mixed_cutoffs(weibull_sample(120, 21), 22)
+    fits = fit_all(sample)
+    s = splice.fit_splice(sample, fits)
+    rng = np.random.default_rng(23)
+    boot = censor_like(sample, splice.draw(s, 12 * 120, rng).reshape(12, 120), rng)
+    values, censored = boot.values.copy(), boot.censored.copy()
+    values[0, 5], censored[0, 5] = 0.0, False  # no tail can be fitted
+    censored[1] = True
+    censored[1, :2] = False
+    values[1, :2] = 7.0  # one distinct solved run only
+    assert censored[2:, np.argmax(values[2:], axis=1)].any()  # some end on a timeout
+    models = ("shifted-lognormal", "lognormal", "shifted-weibull")
+    cores = np.array([1.0, 2.0, 16.0, 384.0])
+    times, ok = splice_replicates(
+        values, censored, splice.kernel_kinds(splice.TAIL_MODELS),
+        splice.kernel_kinds(models), splice.TAIL_FRACTION, splice.TAIL_MIN_RUNS, 1e-10,
+        cores, 101)
+    assert ok.tolist() == [True, False] + [True] * 10
+    for row in np.flatnonzero(ok):
+        b = Sample(values[row], censored[row])
+        top = b.values == b.values.max()
+        beyond = [fit(m, b) for m in models] if b.censored[top].any() else []
+        one = splice.fit_splice(b, beyond)
+        assert bool(one.tails) == (row != 0)
+        np.testing.assert_allclose(times[row], splice.expected_min(one, cores, nodes=101),
+                                   rtol=1e-12)
 
 
 def test_weibull_profile_is_scipys_censored_mle() -> None:

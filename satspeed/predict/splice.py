@@ -30,17 +30,19 @@ import numpy as np
 from scipy import stats
 
 from satspeed.predict.fit import Fit, fit
+from satspeed.predict.models import get
+from satspeed.predict.models.mle import splice_cut, splice_expected_min, splice_replicates
 from satspeed.predict.sample import Sample, kaplan_meier
 from satspeed.predict.select import censor_like, censoring
-from satspeed.predict.simpson import simpson_weights
 
 TAIL_FRACTION = 0.3  # the cut t_q: this quantile of the solved runs ...
 TAIL_MIN_RUNS = 10  # ... but at least this many solved runs below it
 TAIL_MODELS = ("shifted-weibull", "shifted-lognormal")
 RIGHT_QUANTILE = 0.9  # the bootstrap draws above this quantile of the runs from the model
 _NODES = 2001  # Simpson nodes in log time (odd): E[Z_n] to 1e-10 of adaptive quadrature
-REPLICATE_NODES = 401  # in the bootstrap replicates: G(n) to 3e-8 of 2001 nodes' (20 groups
-# of scripts/bench_predict_time.py), far inside the interval's Monte Carlo error, 5x faster
+REPLICATE_NODES = 101  # in the bootstrap replicates: G(n) to 1.2e-5 of 2001 nodes' (2,000
+# replicates of the 20 groups of scripts/bench_predict_time.py; 7e-7 at 201, 4e-8 at 401),
+# far inside the interval's Monte Carlo error (its ends move ~1% with the seed)
 _DEPTH = 1e-10  # below this fraction of the tail's mass at the cut, S(t)^n is 1 (deeper,
 # t - x0 nears the rounding of x0 itself, and the CDF there is noise: 1e-6 errors at 1e-14)
 
@@ -64,9 +66,7 @@ class Splice:
 
 def cut_of(sample: Sample) -> float:
     """t_q: the TAIL_FRACTION quantile of the solved runs (at least TAIL_MIN_RUNS of them)."""
-    solved = np.sort(sample.observed)
-    m = min(len(solved), max(TAIL_MIN_RUNS, round(TAIL_FRACTION * len(solved))))
-    return float(solved[m - 1])
+    return float(splice_cut(sample.values, sample.censored, TAIL_FRACTION, TAIL_MIN_RUNS))
 
 
 def fit_splice(sample: Sample, beyond: Sequence[Fit]) -> Splice:
@@ -106,61 +106,29 @@ def _usable(tail: Fit) -> bool:
 def expected_min(s: Splice, cores: np.ndarray, limit: float | None = None,
                  nodes: int = _NODES) -> np.ndarray:
     """E[Z_n] (or, with `limit`, E[min(Z_n, limit)]) for each n in `cores`: the Akaike-weighted
-    mean over the tails of the integral of S(t)^n."""
-    cores = np.asarray(cores, float)
-    body = _body(s, cores, limit, nodes)
-    if not s.tails:  # the Kaplan-Meier estimate alone: S is 1 up to the fastest run
-        return np.full(len(cores), s.cut if limit is None else min(s.cut, limit)) + body
-    heads = np.array([_head(s, t, cores, limit, nodes) for t in s.tails])
-    return s.weights @ heads + body
+    mean over the tails of the integral of S(t)^n (`mle.splice_expected_min`): below the cut
+    S(t) = 1 - below F(t) / F(cut), F the tail's CDF (in log(t - x0), from where S^n is 1 to
+    `_DEPTH`); the Kaplan-Meier steps above; past the last run, when it timed out, the
+    `beyond` fits' tails conditioned on it, to their 1e-16 quantile (in log t)."""
+    return splice_expected_min(
+        s.cut, s.below, s.times, s.survival, kernel_rows(s.tails), s.weights,
+        kernel_rows(s.beyond), s.beyond_weights, np.asarray(cores, float),
+        math.inf if limit is None else float(limit), _DEPTH, nodes)
 
 
-def _head(s: Splice, tail: Fit, cores: np.ndarray, limit: float | None, nodes: int
-          ) -> np.ndarray:
-    """int_0^cut S(t)^n dt with S(t) = 1 - below F(t) / F(cut), F the tail's CDF."""
-    x0 = tail.shift
-    end = s.cut if limit is None else min(s.cut, limit)
-    if end <= x0:
-        return np.full(len(cores), end)
-    top = float(tail.cdf(np.array([s.cut]))[0])
-    if not top > 0:  # the tail puts nothing below the cut: S is 1 up to it
-        return np.full(len(cores), end)
-    start = max(tail.ppf(_DEPTH * top) - x0, abs(x0) * 1e-9, (end - x0) * 1e-300)
-    u = np.linspace(math.log(min(start, (end - x0) / 2)), math.log(end - x0), nodes)
-    t = np.exp(u)
-    fraction = np.minimum(tail.cdf(x0 + t) / top, 1.0)
-    log_s = np.log1p(-s.below * fraction)
-    terms = np.exp(u[None, :] + cores[:, None] * log_s[None, :])
-    return x0 + t[0] + terms @ simpson_weights(len(u), u[1] - u[0])
+def kernel_rows(fits: Sequence[Fit]) -> np.ndarray:
+    """Fits as the kernels take them: rows (family, shift, a, b) (`Model.kernel`)."""
+    rows = np.empty((len(fits), 4))
+    for i, f in enumerate(fits):
+        rows[i] = (f.kind.kernel, *f.kind.kernel_params(f.params))
+    return rows
 
 
-def _body(s: Splice, cores: np.ndarray, limit: float | None, nodes: int) -> np.ndarray:
-    """int_cut^inf S(t)^n dt: the Kaplan-Meier steps, then past the last run the `beyond`
-    tails (their integrals Akaike-weighted)."""
-    times = s.times if limit is None else np.minimum(s.times, limit)
-    widths = np.diff(times)
-    out = (s.survival[:-1][None, :] ** cores[:, None] * widths[None, :]).sum(axis=1)
-    last, tail_mass = float(s.times[-1]), float(s.survival[-1])
-    if not s.beyond or tail_mass <= 0 or (limit is not None and limit <= last):
-        return out
-    for f, weight in zip(s.beyond, s.beyond_weights, strict=True):
-        out = out + weight * _past(f, last, tail_mass, cores, limit, nodes)
-    return out
-
-
-def _past(f: Fit, last: float, tail_mass: float, cores: np.ndarray, limit: float | None,
-          nodes: int) -> np.ndarray:
-    """int_last^limit (S(T) S_f(t) / S_f(T))^n dt, in log(t) up to S_f's 1e-16 quantile."""
-    at_last = float(f.logsf(np.array([last]))[0])
-    end = f.isf(1e-16 * math.exp(at_last))
-    end = min(end, limit) if limit is not None else end
-    if not end > last:
-        return np.zeros(len(cores))
-    u = np.linspace(math.log(last), math.log(end), nodes)
-    t = np.exp(u)
-    log_s = math.log(tail_mass) + f.logsf(t) - at_last
-    terms = np.exp(u[None, :] + cores[:, None] * log_s[None, :])
-    return terms @ simpson_weights(len(u), u[1] - u[0])
+def kernel_kinds(models: Sequence[str]) -> np.ndarray:
+    """Models as `mle.splice_replicates` fits them: rows (family, shifted, parameters)."""
+    kinds = [get(m) for m in models]
+    return np.array([(k.kernel, k.shifted, len(k.params)) for k in kinds],
+                    float).reshape(len(kinds), 3)
 
 
 def draw(s: Splice, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -222,32 +190,31 @@ def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray
                ) -> np.ndarray:
     """G(n) of `resamples` bootstrap samples smoothed at both ends: as many runs as the data,
     drawn from the fitted splice (`draw`), those above the runs' `RIGHT_QUANTILE` taken
-    instead from the tail of one of the full `fits`, picked by its Akaike weight (unless not
-    `smooth_right`), censored as the data were (`censor_like`), each fitted again (its full
-    fits too, where its last run timed out). Resampling the runs can put no run below the
-    fastest (on which the speedup at many cores rests) nor above the slowest (on which the
-    mean of a heavy right tail rests), and never shows how uncertain the model of an
-    extrapolated tail is. Shape (replicates that could be fitted, len(cores))."""
-    cutoffs = censoring(sample)
-    high = float(np.quantile(sample.observed, RIGHT_QUANTILE))
+    instead from the tail of one of the full `fits` (one per sample), picked by its Akaike
+    weight (unless not `smooth_right`), censored as the data were (`censor_like`), each
+    fitted again (its full fits too, where its last run timed out: `mle.splice_replicates`,
+    one kernel call for all). Resampling the runs can put no run below the fastest (on which
+    the speedup at many cores rests) nor above the slowest (on which the mean of a heavy
+    right tail rests), and never shows how uncertain the model of an extrapolated tail is.
+    Shape (replicates that could be fitted, len(cores))."""
+    runs = len(sample.values)
     usable = [f for f in fits if _usable(f)]
     weights = akaike_weights(usable)
     weighty = [f.model for f, w in zip(usable, weights, strict=True)
                if w >= 0.01]  # refitted past a timed-out last run (the rest count for little)
-    if not smooth_right:
-        usable = []
-    found = []
-    for _ in range(resamples):
-        draws = draw(s, len(sample.values), rng)
+    draws = draw(s, resamples * runs, rng).reshape(resamples, runs)
+    if smooth_right and usable:
+        high = float(np.quantile(sample.observed, RIGHT_QUANTILE))
         over = draws > high
-        if over.any() and usable:
-            f = usable[int(rng.choice(len(usable), p=weights))]
-            at_high = math.exp(float(f.logsf(np.array([high]))[0]))
-            draws[over] = f.isf(rng.random(int(over.sum())) * at_high)
-        boot = censor_like(sample, draws, rng, cutoffs)
-        if len(np.unique(boot.observed)) < 2:
-            continue
-        top = boot.values == np.max(boot.values)  # a timeout there: the splice goes past it
-        beyond = [fit(m, boot) for m in weighty] if boot.censored[top].any() else []
-        found.append(speedup(fit_splice(boot, beyond), cores, REPLICATE_NODES))
-    return np.array(found).reshape(len(found), len(cores))
+        picked = rng.choice(len(usable), size=resamples, p=weights)
+        for i, f in enumerate(usable):
+            mine = over & (picked == i)[:, None]
+            if mine.any():
+                at_high = math.exp(float(f.logsf(np.array([high]))[0]))
+                draws[mine] = f.isf(rng.random(int(mine.sum())) * at_high)
+    boot = censor_like(sample, draws, rng, censoring(sample))
+    times, ok = splice_replicates(
+        boot.values, boot.censored, kernel_kinds(TAIL_MODELS), kernel_kinds(weighty),
+        TAIL_FRACTION, TAIL_MIN_RUNS, _DEPTH,
+        np.concatenate([[1.0], np.asarray(cores, float)]), REPLICATE_NODES)
+    return times[ok, :1] / times[ok, 1:]

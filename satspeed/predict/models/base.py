@@ -16,7 +16,13 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from satspeed.predict.models.mle import ks_gap, model_cdf, refit_ks
+from satspeed.predict.models.mle import (
+    fit_family,
+    ks_gap,
+    loglik_family,
+    model_cdf,
+    refit_ks,
+)
 from satspeed.predict.sample import Sample
 
 Params = dict[str, float]
@@ -27,8 +33,10 @@ class Model(ABC):
     gives them their name."""
 
     params: ClassVar[tuple[str, ...]]  # parameter names, in the order fits list them
-    kernel: ClassVar[int | None] = None  # its family in the kernels of mle.py (`model_cdf`,
-    # `refit_ks`), with `kernel_params`; None: scipy's CDF and a goodness of fit in Python
+    kernel: ClassVar[int | None] = None  # its family in the kernels of mle.py (`fit_family`,
+    # `model_cdf`, `refit_ks`, ...); None: scipy's functions, and a goodness of fit in Python
+    kernel_names: ClassVar[tuple[str, ...]] = ()  # its parameters (a, b) in those kernels,
+    # which take (shift, a, b): see `kernel_params`
     family: ClassVar[stats.rv_continuous]  # not frozen: freezing costs milliseconds, which
     # the bootstraps would pay thousands of times
 
@@ -42,9 +50,13 @@ class Model(ABC):
     def scipy_args(self, p: Params) -> dict[str, float]:
         """Our parameters as the family's scipy.stats arguments (shape, loc, scale)."""
 
-    @abstractmethod
     def estimate(self, sample: Sample) -> Params:
-        """The (censored) maximum-likelihood parameters; needs at least one solved run."""
+        """The (censored) maximum-likelihood parameters; needs at least one solved run. A
+        model with a `kernel` is fitted by `mle.fit_family`; any other says how."""
+        if self.kernel is None:
+            raise NotImplementedError
+        return self.from_kernel(*fit_family(self.kernel, self.shifted, sample.values,
+                                            sample.censored))
 
     @abstractmethod
     def expected_min(self, p: Params, cores: np.ndarray) -> np.ndarray:
@@ -73,8 +85,14 @@ class Model(ABC):
         return "shift" in self.params
 
     def kernel_params(self, p: Params) -> tuple[float, float, float]:
-        """(shift, a, b): the parameters as `mle.model_cdf` takes them (with `kernel`)."""
-        raise NotImplementedError
+        """(shift, a, b): the parameters as the kernels take them (b 0 where unused)."""
+        a, b = (*(p[name] for name in self.kernel_names), 0.0, 0.0)[:2]
+        return self.shift(p), a, b
+
+    def from_kernel(self, shift: float, a: float, b: float) -> Params:
+        """The parameters from the kernels' (shift, a, b)."""
+        found = dict(zip(self.kernel_names, (a, b), strict=False))
+        return {"shift": shift, **found} if self.shifted else found
 
     def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
         """P(Y <= x)."""
@@ -115,8 +133,11 @@ class Model(ABC):
 
     def loglik(self, p: Params, sample: Sample) -> float:
         """Censored log-likelihood: logpdf of the solved runs plus logsf of the timed-out ones
-        (scipy's; the models override it with a kernel of satspeed.predict.models.mle, which a
-        test checks against this)."""
+        (`mle.loglik_family` for a model with a kernel, scipy's otherwise; a test checks the
+        kernels against scipy's)."""
+        if self.kernel is not None:
+            return loglik_family(self.kernel, sample.values, sample.censored,
+                                 *self.kernel_params(p))
         args = self.scipy_args(p)
         with np.errstate(divide="ignore"):
             total = (np.sum(self.family.logpdf(sample.observed, **args))

@@ -14,35 +14,22 @@ import numpy as np
 from scipy import stats
 
 from satspeed.predict.models.base import Model, Params
-from satspeed.predict.models.mle import (
-    exponential_fit,
-    exponential_loglik,
-)
-from satspeed.predict.sample import Sample
 
 
 class Exponential(Model):
+    """Estimated by `mle.exponential_fit`: the censored MLE of the rate; with a shift, the
+    shift at the sample minimum less the minimum's bias."""
+
     params = ("rate",)
     family = stats.expon
     kernel = 0
+    kernel_names = ("rate",)
 
     def scipy_args(self, p: Params) -> dict[str, float]:
         return {"loc": self.shift(p), "scale": self._scale(p)}
 
-    def kernel_params(self, p: Params) -> tuple[float, float, float]:
-        return self.shift(p), p["rate"], 0.0
-
     def _scale(self, p: Params) -> float:
         return 1 / p["rate"] if p["rate"] > 0 else math.inf
-
-    def estimate(self, sample: Sample) -> Params:
-        """The censored MLE (`mle.exponential_fit`; with a shift, at the sample minimum less
-        the minimum's bias)."""
-        shift, rate = exponential_fit(sample.values, sample.censored, self.shifted)
-        return {"shift": shift, "rate": rate} if self.shifted else {"rate": rate}
-
-    def loglik(self, p: Params, sample: Sample) -> float:
-        return exponential_loglik(sample.values, sample.censored, self.shift(p), p["rate"])
 
     def logsf(self, p: Params, x: np.ndarray) -> np.ndarray:
         return -np.maximum((x - self.shift(p)) / self._scale(p), 0.0)

@@ -15,12 +15,6 @@ import numpy as np
 from scipy import special, stats
 
 from satspeed.predict.models.base import Model, Params
-from satspeed.predict.models.mle import (
-    lognormal_loglik,
-    normal_censored,
-    shifted_lognormal,
-)
-from satspeed.predict.sample import Sample
 from satspeed.predict.simpson import simpson_weights
 
 _Z_STEP = 0.004
@@ -50,21 +44,10 @@ class Lognormal(Model):
     params = ("mu", "sigma")
     family = stats.lognorm
     kernel = 1
+    kernel_names = ("mu", "sigma")
 
     def scipy_args(self, p: Params) -> dict[str, float]:
         return {"s": p["sigma"], "loc": self.shift(p), "scale": math.exp(p["mu"])}
-
-    def kernel_params(self, p: Params) -> tuple[float, float, float]:
-        return self.shift(p), p["mu"], p["sigma"]
-
-    def estimate(self, sample: Sample) -> Params:
-        mu, sigma, _ = normal_censored(np.log(sample.values), sample.censored, math.nan,
-                                       math.nan)
-        return {"mu": mu, "sigma": sigma}
-
-    def loglik(self, p: Params, sample: Sample) -> float:
-        return lognormal_loglik(sample.values, sample.censored, self.shift(p), p["mu"],
-                                p["sigma"])
 
     def _z(self, p: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """scipy's standardised log time, and where x is above the shift."""
@@ -101,11 +84,8 @@ class Lognormal(Model):
 
 
 class ShiftedLognormal(Lognormal):
-    params = ("shift", "mu", "sigma")
+    """Estimated by profile likelihood over the shift in [0, min) (`mle.shifted_lognormal`):
+    for each shift the lognormal part is the fast censored fit. The shift is 0 when no inner
+    maximum beats it."""
 
-    def estimate(self, sample: Sample) -> Params:
-        """Profile likelihood over the shift in [0, min): for each shift the lognormal part is
-        the fast censored fit above (`mle.shifted_lognormal`). The shift is 0 when no inner
-        maximum beats it."""
-        shift, mu, sigma = shifted_lognormal(sample.values, sample.censored)
-        return {"shift": shift, "mu": mu, "sigma": sigma}
+    params = ("shift", "mu", "sigma")

@@ -522,16 +522,30 @@ def model_cdf(family: int, x: np.ndarray, shift: float, a: float, b: float) -> n
 def ks_gap(values: np.ndarray, cens: np.ndarray, model: np.ndarray) -> float:
     """Largest gap between the Kaplan-Meier CDF and `model`, the fitted CDF at the sorted
     solved runs (at each, on both sides of the Kaplan-Meier step there)."""
-    times, survival = kaplan_meier_kernel(values, cens)
-    obs = np.sort(values[~cens])
+    return _sorted_gap(np.sort(values[~cens]), np.sort(values[cens]), model)
+
+
+@njit(cache=True)
+def _sorted_gap(solved: np.ndarray, censored: np.ndarray, model: np.ndarray) -> float:
+    """`ks_gap` of the solved and the censored values, each sorted, with the Kaplan-Meier
+    steps of `kaplan_meier_kernel` (runs censored at a time are at risk there)."""
+    at_risk = len(solved) + len(censored)
+    before = 1.0  # survival just before the current time
     best = 0.0
-    j = 0
-    for i in range(len(obs)):
-        while times[j] < obs[i]:
+    i = j = 0
+    while i < len(solved):
+        t = solved[i]
+        while j < len(censored) and censored[j] < t:
+            at_risk -= 1
             j += 1
-        right = 1.0 - survival[j]
-        left = 1.0 - survival[j - 1] if j > 0 else 0.0
-        best = max(best, abs(right - model[i]), abs(left - model[i]))
+        after, k = before, i
+        while k < len(solved) and solved[k] == t:
+            after *= 1.0 - 1.0 / (at_risk - (k - i))
+            k += 1
+        for q in range(i, k):
+            best = max(best, abs(1.0 - after - model[q]), abs(1.0 - before - model[q]))
+        at_risk -= k - i
+        before, i = after, k
     return best
 
 
@@ -546,20 +560,254 @@ def refit_ks(family: int, shifted: bool, values: np.ndarray, cens: np.ndarray
         v, c = values[b], cens[b]
         if np.all(c):
             continue
-        if family == 0:
-            shift, a = exponential_fit(v, c, shifted)
-            b_ = 0.0
-        elif family == 1:
-            if shifted:
-                shift, a, b_ = shifted_lognormal(v, c)
-            else:
-                shift = 0.0
-                a, b_, _ = normal_censored(np.log(v), c, math.nan, math.nan)
-        elif shifted:
-            shift, a, b_, _ = shifted_weibull(v, c)
-        else:
-            shift = 0.0
-            a, b_ = weibull_profile(v, c, 1.0)
-        model = model_cdf(family, np.sort(v[~c]), shift, a, b_)
-        out[b] = ks_gap(v, c, model)
+        shift, a, b_ = fit_family(family, shifted, v, c)
+        solved = np.sort(v[~c])
+        out[b] = _sorted_gap(solved, np.sort(v[c]), model_cdf(family, solved, shift, a, b_))
     return out
+
+
+# -- a model by its kernel number (0 exponential, 1 lognormal, 2 Weibull; `Model.kernel`),
+# with (shift, a, b) as `Model.kernel_params` gives them: fits, likelihoods, tails ---------
+
+@njit(cache=True)
+def fit_family(family: int, shifted: bool, v: np.ndarray, c: np.ndarray
+               ) -> tuple[float, float, float]:
+    """(shift, a, b): the model's `estimate`, as the models call these kernels."""
+    if family == 0:
+        shift, rate = exponential_fit(v, c, shifted)
+        return shift, rate, 0.0
+    if family == 1:
+        if shifted:
+            return shifted_lognormal(v, c)
+        mu, sigma, _ = normal_censored(np.log(v), c, math.nan, math.nan)
+        return 0.0, mu, sigma
+    if shifted:
+        shift, k, scale, _ = shifted_weibull(v, c)
+        return shift, k, scale
+    k, scale = weibull_profile(v, c, 1.0)
+    return 0.0, k, scale
+
+
+@njit(cache=True)
+def loglik_family(family: int, v: np.ndarray, c: np.ndarray, shift: float, a: float,
+                  b: float) -> float:
+    """The model's censored log-likelihood (-inf where not finite)."""
+    if family == 0:
+        return exponential_loglik(v, c, shift, a)
+    if family == 1:
+        return lognormal_loglik(v, c, shift, a, b)
+    return weibull_loglik(v, c, shift, a, b)
+
+
+@njit(cache=True)
+def normal_quantile_log(log_q: float) -> float:
+    """The z with log Phi(z) = log_q (scipy's ndtri of exp(log_q), also where exp(log_q)
+    underflows): Newton's method on the concave log_ndtr, whose iterates approach the root
+    from below after the first step, from the tail's asymptote."""
+    z = -math.sqrt(-2.0 * log_q) if log_q < -0.6931471805599453 else 0.0
+    for _ in range(100):
+        log_phi = log_ndtr(z)
+        step = (log_phi - log_q) / math.exp(-0.5 * z * z - HALF_LOG_2PI - log_phi)
+        z -= step
+        if abs(step) <= 1e-15 * max(1.0, abs(z)):
+            break
+    return z
+
+
+@njit(cache=True)
+def logsf_family(family: int, x: float, shift: float, a: float, b: float) -> float:
+    """log P(Y > x), 0 below the shift, as the models' logsf."""
+    if family == 0:
+        scale = 1 / a if a > 0 else math.inf
+        return -max((x - shift) / scale, 0.0)
+    if family == 1:
+        u = (x - shift) / math.exp(a)
+        return log_ndtr(-(math.log(u) / b)) if u > 0 else 0.0
+    return -(max((x - shift) / b, 0.0) ** a)
+
+
+@njit(cache=True)
+def ppf_family_log(family: int, log_q: float, shift: float, a: float, b: float) -> float:
+    """The x with log P(Y <= x) = log_q (the models' ppf at exp(log_q))."""
+    if family == 0:
+        scale = 1 / a if a > 0 else math.inf
+        return -math.log1p(-math.exp(log_q)) * scale + shift
+    if family == 1:
+        return math.exp(b * normal_quantile_log(log_q)) * math.exp(a) + shift
+    return (-math.log1p(-math.exp(log_q))) ** (1.0 / a) * b + shift
+
+
+@njit(cache=True)
+def isf_family_log(family: int, log_q: float, shift: float, a: float, b: float) -> float:
+    """The x with log P(Y > x) = log_q (the models' isf at exp(log_q))."""
+    if family == 0:
+        scale = 1 / a if a > 0 else math.inf
+        return -log_q * scale + shift
+    if family == 1:
+        return math.exp(b * -normal_quantile_log(log_q)) * math.exp(a) + shift
+    return (-log_q) ** (1.0 / a) * b + shift
+
+
+# -- the splice (satspeed.predict.splice): its cut, E[Z_n], and whole bootstrap replicates --
+
+@njit(cache=True)
+def splice_cut(values: np.ndarray, cens: np.ndarray, fraction: float, min_runs: int
+               ) -> float:
+    """t_q: the `fraction` quantile of the solved runs (at least `min_runs` of them)."""
+    return _cut_of_sorted(np.sort(values[~cens]), fraction, min_runs)
+
+
+@njit(cache=True)
+def _cut_of_sorted(solved: np.ndarray, fraction: float, min_runs: int) -> float:
+    """`splice_cut` of the solved values, sorted."""
+    m = min(len(solved), max(min_runs, int(np.rint(fraction * len(solved)))))
+    return solved[m - 1]
+
+
+_EXACT_POWER = 4096  # up to this n, S^n by repeated squaring (4x faster than pow or exp;
+# relative error n ulp from S's own rounding, 5e-13 at most); beyond, exp(n log S)
+
+
+@njit(cache=True)
+def _power(s: float, log_s: float, n: float) -> float:
+    """s^n (log_s = log s, exact where s is near 1)."""
+    if n <= _EXACT_POWER and n == int(n):
+        return s ** int(n)
+    return math.exp(n * log_s)
+
+
+@njit(cache=True)
+def _add_simpson(step: float, t: np.ndarray, log_s: np.ndarray, cores: np.ndarray,
+                 weight: float, out: np.ndarray) -> None:
+    """out[j] += weight * int t s^n du (n = cores[j]) by Simpson's rule, t = exp(u) on nodes
+    u `step` apart, log_s = log s."""
+    count = len(t)
+    s = np.exp(log_s)
+    for j in range(len(cores)):
+        total = 0.0
+        for i in range(count):
+            w = 1.0 if i == 0 or i == count - 1 else (4.0 if i % 2 else 2.0)
+            total += w * t[i] * _power(s[i], log_s[i], cores[j])
+        out[j] += weight * step / 3.0 * total
+
+
+@njit(cache=True)
+def _head(cut: float, below: float, family: int, x0: float, a: float, b: float,
+          cores: np.ndarray, limit: float, depth: float, nodes: int, out: np.ndarray,
+          weight: float) -> None:
+    """Adds weight * int_0^min(cut, limit) S(t)^n dt to out, S(t) = 1 - below F(t) / F(cut)
+    with F a tail's CDF, in log(t - x0) from where S^n is 1 to `depth` of the tail's mass."""
+    end = min(cut, limit)
+    top = model_cdf(family, np.array([cut]), x0, a, b)[0]
+    if end <= x0 or not top > 0:  # the tail puts nothing below the cut: S is 1 up to it
+        out += weight * end
+        return
+    start = max(ppf_family_log(family, math.log(depth) + math.log(top), x0, a, b) - x0,
+                abs(x0) * 1e-9, (end - x0) * 1e-300)
+    u = np.linspace(math.log(min(start, (end - x0) / 2)), math.log(end - x0), nodes)
+    t = np.exp(u)
+    log_s = np.log1p(-below * np.minimum(model_cdf(family, x0 + t, x0, a, b) / top, 1.0))
+    out += weight * (x0 + t[0])
+    _add_simpson(u[1] - u[0], t, log_s, cores, weight, out)
+
+
+@njit(cache=True)
+def _past(last: float, tail_mass: float, family: int, shift: float, a: float, b: float,
+          cores: np.ndarray, limit: float, nodes: int, out: np.ndarray, weight: float
+          ) -> None:
+    """Adds weight * int_last^limit (S(T) S_f(t) / S_f(T))^n dt to out, f a full fit, in
+    log(t) up to S_f's 1e-16 quantile."""
+    at_last = logsf_family(family, last, shift, a, b)
+    end = min(isf_family_log(family, math.log(1e-16) + at_last, shift, a, b), limit)
+    if not end > last:
+        return
+    u = np.linspace(math.log(last), math.log(end), nodes)
+    t = np.exp(u)
+    log_s = np.empty(nodes)
+    for i in range(nodes):
+        log_s[i] = math.log(tail_mass) + logsf_family(family, t[i], shift, a, b) - at_last
+    _add_simpson(u[1] - u[0], t, log_s, cores, weight, out)
+
+
+@njit(cache=True)
+def splice_expected_min(cut: float, below: float, times: np.ndarray, survival: np.ndarray,
+                        tails: np.ndarray, tail_weights: np.ndarray, past: np.ndarray,
+                        past_weights: np.ndarray, cores: np.ndarray, limit: float,
+                        depth: float, nodes: int) -> np.ndarray:
+    """E[min(Z_n, limit)] of a splice for each n in `cores` (`limit` inf: E[Z_n]): the
+    tails' heads below the cut (rows family, shift, a, b; Akaike `tail_weights`; none: S is 1
+    up to the cut), the Kaplan-Meier steps from the cut on (`times`, `survival`), and past
+    the last run the full fits' tails (rows of `past`, `past_weights`)."""
+    out = np.zeros(len(cores))
+    clipped = np.minimum(times, limit)
+    for i in range(len(times) - 1):
+        log_s = math.log(survival[i])
+        for j in range(len(cores)):
+            out[j] += _power(survival[i], log_s, cores[j]) * (clipped[i + 1] - clipped[i])
+    last, tail_mass = times[-1], survival[-1]
+    if tail_mass > 0 and limit > last:
+        for i in range(len(past)):
+            _past(last, tail_mass, int(past[i, 0]), past[i, 1], past[i, 2], past[i, 3], cores,
+                  limit, nodes, out, past_weights[i])
+    if not len(tails):
+        return out + min(cut, limit)
+    for i in range(len(tails)):
+        _head(cut, below, int(tails[i, 0]), tails[i, 1], tails[i, 2], tails[i, 3], cores,
+              limit, depth, nodes, out, tail_weights[i])
+    return out
+
+
+@njit(cache=True)
+def _weighted_fits(kinds: np.ndarray, v: np.ndarray, c: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each model of `kinds` (rows family, shifted, number of parameters) fitted to (v, c):
+    rows (family, shift, a, b) of the usable ones (finite likelihood and parameters), and
+    their Akaike weights."""
+    rows = np.empty((len(kinds), 4))
+    aic = np.empty(len(kinds))
+    used = 0
+    for i in range(len(kinds)):
+        family = int(kinds[i, 0])
+        shift, a, b = fit_family(family, kinds[i, 1] > 0, v, c)
+        ll = loglik_family(family, v, c, shift, a, b)
+        if not (math.isfinite(ll) and math.isfinite(shift) and math.isfinite(a)
+                and math.isfinite(b)):
+            continue
+        rows[used, 0], rows[used, 1], rows[used, 2], rows[used, 3] = family, shift, a, b
+        aic[used] = 2 * kinds[i, 2] - 2 * ll
+        used += 1
+    aic = aic[:used]
+    weights = np.exp(-(aic - np.min(aic)) / 2) if used else aic
+    return rows[:used], weights / np.sum(weights) if used else weights
+
+
+@njit(cache=True)
+def splice_replicates(values: np.ndarray, cens: np.ndarray, tail_kinds: np.ndarray,
+                      past_kinds: np.ndarray, fraction: float, min_runs: int, depth: float,
+                      cores: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of (values, cens), a bootstrap sample: its splice fitted (the cut, the
+    tails of `tail_kinds` fitted below it, and, where its last run timed out, the models of
+    `past_kinds` fitted to it all) and E[Z_n] for each n in `cores`; returns those, and
+    which rows could be fitted (two distinct solved runs at least)."""
+    out = np.full((len(values), len(cores)), math.nan)
+    ok = np.zeros(len(values), np.bool_)
+    for r in range(len(values)):
+        v, c = values[r], cens[r]
+        solved = np.sort(v[~c])
+        if not len(solved) or solved[-1] == solved[0]:  # fewer than 2 distinct solved runs
+            continue
+        cut = _cut_of_sorted(solved, fraction, min_runs)
+        tails, weights = _weighted_fits(tail_kinds, np.minimum(v, cut), c | (v > cut))
+        if not len(tails):
+            cut = np.min(v)
+        times, survival = kaplan_meier_kernel(v, c)
+        at = np.searchsorted(times, cut)
+        below = 1.0 - survival[at] if len(tails) else 0.0
+        if survival[-1] > 0:
+            past, past_weights = _weighted_fits(past_kinds, v, c)
+        else:
+            past, past_weights = np.empty((0, 4)), np.empty(0)
+        out[r] = splice_expected_min(cut, below, times[at:], survival[at:], tails, weights,
+                                     past, past_weights, cores, math.inf, depth, nodes)
+        ok[r] = True
+    return out, ok

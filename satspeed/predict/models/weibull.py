@@ -10,33 +10,16 @@ import numpy as np
 from scipy import stats
 
 from satspeed.predict.models.base import Model, Params
-from satspeed.predict.models.mle import (
-    shifted_weibull,
-    weibull_loglik,
-    weibull_profile,
-)
-from satspeed.predict.sample import Sample
 
 
 class Weibull(Model):
     params = ("shape", "scale")
     family = stats.weibull_min
     kernel = 2
+    kernel_names = ("shape", "scale")
 
     def scipy_args(self, p: Params) -> dict[str, float]:
         return {"c": p["shape"], "scale": p["scale"]}
-
-    def kernel_params(self, p: Params) -> tuple[float, float, float]:
-        return self.shift(p), p["shape"], p["scale"]
-
-    def estimate(self, sample: Sample) -> Params:
-        """Profile likelihood: for a shape k the scale is closed form (`weibull_profile`)."""
-        k, scale = weibull_profile(sample.values, sample.censored, 1.0)
-        return {"shape": k, "scale": scale}
-
-    def loglik(self, p: Params, sample: Sample) -> float:
-        return weibull_loglik(sample.values, sample.censored, self.shift(p), p["shape"],
-                              p["scale"])
 
     def _u(self, p: Params, x: np.ndarray) -> np.ndarray:
         """scipy's standardised time, 0 below the shift."""
@@ -76,10 +59,6 @@ class ShiftedWeibull(Weibull):
 
     def scipy_args(self, p: Params) -> dict[str, float]:
         return {"c": p["shape"], "loc": p["shift"], "scale": p["scale"]}
-
-    def estimate(self, sample: Sample) -> Params:
-        shift, k, scale, _ = shifted_weibull(sample.values, sample.censored)
-        return {"shift": shift, "shape": k, "scale": scale}
 
     def expected_min(self, p: Params, cores: np.ndarray) -> np.ndarray:
         k = p["shape"]
