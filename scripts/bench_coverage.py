@@ -56,7 +56,7 @@ def one(truth: str, runs: int, censoring: float, bootstrap: int, seed: int,
     sample = Sample(np.minimum(draws, cut), draws > cut)
     g_true = predicted_speedup(true, CORES)
     fits = fit_all(sample)  # as predict_group does
-    spliced = splice.fit_splice(sample, fits)
+    spliced = splice.fit_splice(sample, [f.model for f in fits])
     g = splice.speedup(spliced, CORES)
     out = {}
     for method in methods:

@@ -89,7 +89,7 @@ def test_expected_min_is_the_integral_of_its_definition(censored: bool) -> None:
     sample = mixed_cutoffs(values, 4) if censored else Sample(values, np.zeros(400, bool))
     if censored:  # the slowest run timed out: the full fits supply the tail past it
         sample.censored[np.argmax(sample.values)] = True
-    s = splice.fit_splice(sample, fit_all(sample))
+    s = splice.fit_splice(sample, [f.model for f in fit_all(sample)])
     assert len(s.tails) == 2 and s.weights.sum() == pytest.approx(1.0)
     assert len(s.beyond) == (6 if censored else 0)
     if censored:
@@ -126,7 +126,7 @@ def test_from_many_runs_the_splice_finds_the_closed_form(shift: float, shape: fl
     cut = np.quantile(values, 0.8)
     for sample in (Sample(values, np.zeros(len(values), bool)),
                    Sample(np.minimum(values, cut), values > cut)):
-        s = splice.fit_splice(sample, [fit("shifted-weibull", sample)])
+        s = splice.fit_splice(sample, ["shifted-weibull"])
         np.testing.assert_allclose(splice.expected_min(s, cores), exact, rtol=0.015)
 
 
@@ -146,7 +146,7 @@ def test_draws_follow_the_splice_and_reach_below_the_fastest_run() -> None:
 def test_bootstrap_interval_holds_the_estimate_and_is_reproducible() -> None:
     sample = mixed_cutoffs(weibull_sample(150, 10), 11)
     right = fit_all(sample)
-    s = splice.fit_splice(sample, right)
+    s = splice.fit_splice(sample, [f.model for f in right])
     cores = np.array([1.0, 4.0, 64.0])
     low, high = splice.bootstrap_speedup(sample, s, right, cores, 30,
                                          np.random.default_rng(12))
@@ -167,7 +167,7 @@ def test_replicate_kernel_is_the_splice_fitted_to_each_sample() -> None:
     has no tail (the runs alone)."""
     sample = mixed_cutoffs(weibull_sample(120, 21), 22)
     fits = fit_all(sample)
-    s = splice.fit_splice(sample, fits)
+    s = splice.fit_splice(sample, [f.model for f in fits])
     rng = np.random.default_rng(23)
     boot = censor_like(sample, splice.draw(s, 12 * 120, rng).reshape(12, 120), rng)
     values, censored = boot.values.copy(), boot.censored.copy()
@@ -186,8 +186,8 @@ def test_replicate_kernel_is_the_splice_fitted_to_each_sample() -> None:
     for row in np.flatnonzero(ok):
         b = Sample(values[row], censored[row])
         top = b.values == b.values.max()
-        beyond = [fit(m, b) for m in models] if b.censored[top].any() else []
-        one = splice.fit_splice(b, beyond)
+        one = splice.fit_splice(b, models)
+        assert bool(one.beyond) == (row != 0 and bool(b.censored[top].any()))  # 0: no fit
         assert bool(one.tails) == (row != 0)
         np.testing.assert_allclose(times[row], splice.expected_min(one, cores, nodes=101),
                                    rtol=1e-12)

@@ -123,17 +123,18 @@ def predict_group(group: Group, options: PredictOptions,
     the `restarted` groups (the same runs made with a restart strategy)."""
     sample = group.sample
     rng = np.random.default_rng([options.seed, _group_seed(group.sha256)])
-    fits = fit_all(sample) if options.dist == "auto" else [fit(options.dist, sample)]
+    auto = options.dist == "auto"
+    fits = fit_all(sample) if auto else [fit(options.dist, sample)]
     if options.gof_samples:
         cutoffs = censoring(sample)  # once for all the fits
         fits = [Fit(f.model, f.params, f.loglik,
                     gof_pvalue(f, sample, options.gof_samples, rng, cutoffs)) for f in fits]
-    chosen = choose(fits) if options.dist == "auto" else fits[0]
+    chosen = choose(fits) if auto else fits[0]
     cores = np.array(options.cores, dtype=float)
     with_one = np.concatenate([[1], options.cores])
     # past a last run that timed out (and in the bootstrap), the splice extends the runs with
     # the right tails of all the fits, Akaike-weighted: it takes no left tail from them
-    spliced = splice.fit_splice(sample, fits) if options.dist == "auto" else None
+    spliced = splice.fit_splice(sample, [f.model for f in fits]) if auto else None
     if spliced is not None:
         times_with_one = splice.expected_min(spliced, with_one)
     else:

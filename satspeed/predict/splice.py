@@ -29,10 +29,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from satspeed.predict.fit import Fit, fit
+from satspeed.predict.fit import Fit
 from satspeed.predict.models import get
-from satspeed.predict.models.mle import splice_cut, splice_expected_min, splice_replicates
-from satspeed.predict.sample import Sample, kaplan_meier
+from satspeed.predict.models.mle import akaike_weights as mle_akaike_weights
+from satspeed.predict.models.mle import (
+    fit_splice_kernel,
+    splice_cut,
+    splice_expected_min,
+    splice_replicates,
+)
+from satspeed.predict.sample import Sample
 from satspeed.predict.select import censor_like, censoring
 
 TAIL_FRACTION = 0.3  # the cut t_q: this quantile of the solved runs ...
@@ -69,37 +75,33 @@ def cut_of(sample: Sample) -> float:
     return float(splice_cut(sample.values, sample.censored, TAIL_FRACTION, TAIL_MIN_RUNS))
 
 
-def fit_splice(sample: Sample, beyond: Sequence[Fit]) -> Splice:
-    """Fit the splice to a sample (at least one solved run); `beyond` are full fits whose tails
-    extend it past the last run, used (Akaike-weighted) only when the last run timed out.
-    Where no tail can be fitted (a run of time 0, say), the splice is the Kaplan-Meier
-    estimate all the way down."""
-    cut = cut_of(sample)
-    tail_sample = Sample(np.minimum(sample.values, cut), sample.censored | (sample.values > cut))
-    with np.errstate(all="ignore"):  # a run of time 0 has no log: that tail is not usable
-        tails = tuple(t for t in (fit(m, tail_sample) for m in TAIL_MODELS) if _usable(t))
-    if not tails:
-        cut = float(np.min(sample.values))
-    weights = akaike_weights(tails)
-    times, survival = kaplan_meier(sample)
-    at = int(np.searchsorted(times, cut))
-    below = float(1.0 - survival[at]) if tails else 0.0
-    past = tuple(f for f in beyond if _usable(f)) if survival[-1] > 0 else ()
-    return Splice(tails, weights, cut, below, times[at:], survival[at:], past,
-                  akaike_weights(past))
+def fit_splice(sample: Sample, beyond: Sequence[str]) -> Splice:
+    """Fit the splice to a sample (at least one solved run): `mle.fit_splice_kernel`, which
+    fits the tails, and, only when the last run timed out, the models named in `beyond` to
+    all the runs, whose tails (Akaike-weighted) extend it past the last run. Where no tail
+    can be fitted (a run of time 0, say), the splice is the Kaplan-Meier estimate all the
+    way down."""
+    cut, below, times, survival, tails, past = fit_splice_kernel(
+        sample.values, sample.censored, kernel_kinds(TAIL_MODELS), kernel_kinds(beyond),
+        TAIL_FRACTION, TAIL_MIN_RUNS)
+    return Splice(_fits(TAIL_MODELS, tails), tails[3], float(cut), float(below), times,
+                  survival, _fits(beyond, past), past[3])
+
+
+def _fits(models: Sequence[str], found: tuple[np.ndarray, ...]) -> tuple[Fit, ...]:
+    """The fits `mle._weighted_fits` found (indices into `models`, rows, log-likelihoods)."""
+    used, rows, loglik = found[:3]
+    return tuple(Fit(models[i], get(models[i]).from_kernel(*row[1:]), float(ll))
+                 for i, row, ll in zip(used, rows, loglik, strict=True))
 
 
 def akaike_weights(fits: Sequence[Fit]) -> np.ndarray:
-    """exp(-AIC/2), normalised (Burnham & Anderson)."""
-    aic = np.array([f.aic for f in fits])
-    if not len(aic):
-        return aic
-    weights = np.exp(-(aic - np.min(aic)) / 2)
-    return weights / weights.sum()
+    """exp(-AIC/2), normalised (Burnham & Anderson): `mle.akaike_weights`."""
+    return mle_akaike_weights(np.array([f.aic for f in fits], float))
 
 
 def _usable(tail: Fit) -> bool:
-    """A tail fit with a finite likelihood and parameters, putting mass below the cut."""
+    """A fit with a finite likelihood and parameters."""
     return math.isfinite(tail.loglik) and all(math.isfinite(v) for v in tail.params.values())
 
 

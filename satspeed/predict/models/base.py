@@ -75,11 +75,6 @@ class Model(ABC):
         how finely a quadrature in log time must step (None: no constraint)."""
         return None
 
-    # The distribution itself: scipy's by default. The models override these with the same
-    # closed forms as scipy's (so the same numbers, and the same draws from the same stream):
-    # a scipy.stats call costs ~100 us in argument checks, which the bootstraps would pay
-    # hundreds of thousands of times.
-
     @property
     def shifted(self) -> bool:
         return "shift" in self.params
@@ -93,6 +88,11 @@ class Model(ABC):
         """The parameters from the kernels' (shift, a, b)."""
         found = dict(zip(self.kernel_names, (a, b), strict=False))
         return {"shift": shift, **found} if self.shifted else found
+
+    # The distribution itself: scipy's by default. The models override these with the same
+    # closed forms as scipy's (so the same numbers, and the same draws from the same stream):
+    # a scipy.stats call costs ~100 us in argument checks, which the bootstraps would pay
+    # hundreds of thousands of times.
 
     def cdf(self, p: Params, x: np.ndarray) -> np.ndarray:
         """P(Y <= x)."""

@@ -654,12 +654,7 @@ def isf_family_log(family: int, log_q: float, shift: float, a: float, b: float) 
 def splice_cut(values: np.ndarray, cens: np.ndarray, fraction: float, min_runs: int
                ) -> float:
     """t_q: the `fraction` quantile of the solved runs (at least `min_runs` of them)."""
-    return _cut_of_sorted(np.sort(values[~cens]), fraction, min_runs)
-
-
-@njit(cache=True)
-def _cut_of_sorted(solved: np.ndarray, fraction: float, min_runs: int) -> float:
-    """`splice_cut` of the solved values, sorted."""
+    solved = np.sort(values[~cens])
     m = min(len(solved), max(min_runs, int(np.rint(fraction * len(solved)))))
     return solved[m - 1]
 
@@ -758,14 +753,25 @@ def splice_expected_min(cut: float, below: float, times: np.ndarray, survival: n
 
 
 @njit(cache=True)
+def akaike_weights(aic: np.ndarray) -> np.ndarray:
+    """exp(-AIC/2), normalised (Burnham & Anderson)."""
+    if not len(aic):
+        return aic
+    weights = np.exp(-(aic - np.min(aic)) / 2)
+    return weights / np.sum(weights)
+
+
+@njit(cache=True)
 def _weighted_fits(kinds: np.ndarray, v: np.ndarray, c: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Each model of `kinds` (rows family, shifted, number of parameters) fitted to (v, c):
-    rows (family, shift, a, b) of the usable ones (finite likelihood and parameters), and
-    their Akaike weights."""
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each model of `kinds` (rows family, shifted, number of parameters) fitted to (v, c);
+    of the usable ones (finite likelihood and parameters): their indices in `kinds`, rows
+    (family, shift, a, b), log-likelihoods and Akaike weights."""
+    used = np.empty(len(kinds), np.int64)
     rows = np.empty((len(kinds), 4))
+    loglik = np.empty(len(kinds))
     aic = np.empty(len(kinds))
-    used = 0
+    k = 0
     for i in range(len(kinds)):
         family = int(kinds[i, 0])
         shift, a, b = fit_family(family, kinds[i, 1] > 0, v, c)
@@ -773,41 +779,51 @@ def _weighted_fits(kinds: np.ndarray, v: np.ndarray, c: np.ndarray
         if not (math.isfinite(ll) and math.isfinite(shift) and math.isfinite(a)
                 and math.isfinite(b)):
             continue
-        rows[used, 0], rows[used, 1], rows[used, 2], rows[used, 3] = family, shift, a, b
-        aic[used] = 2 * kinds[i, 2] - 2 * ll
-        used += 1
-    aic = aic[:used]
-    weights = np.exp(-(aic - np.min(aic)) / 2) if used else aic
-    return rows[:used], weights / np.sum(weights) if used else weights
+        used[k] = i
+        rows[k, 0], rows[k, 1], rows[k, 2], rows[k, 3] = family, shift, a, b
+        loglik[k] = ll
+        aic[k] = 2 * kinds[i, 2] - 2 * ll
+        k += 1
+    return used[:k], rows[:k], loglik[:k], akaike_weights(aic[:k])
+
+
+@njit(cache=True)
+def fit_splice_kernel(v: np.ndarray, c: np.ndarray, tail_kinds: np.ndarray,
+                      past_kinds: np.ndarray, fraction: float, min_runs: int
+                      ) -> tuple[float, float, np.ndarray, np.ndarray, tuple, tuple]:
+    """A sample's splice (satspeed.predict.splice.fit_splice): the cut, the tails of
+    `tail_kinds` fitted to the runs censored there (`_weighted_fits`: indices, rows,
+    log-likelihoods, weights; none fitted: the cut is the fastest run), the Kaplan-Meier mass
+    below the cut, the Kaplan-Meier steps from it on, and, where the last run timed out, the
+    models of `past_kinds` fitted to all the runs (`_weighted_fits` again; else none)."""
+    cut = splice_cut(v, c, fraction, min_runs)
+    tails = _weighted_fits(tail_kinds, np.minimum(v, cut), c | (v > cut))
+    if not len(tails[0]):
+        cut = np.min(v)
+    times, survival = kaplan_meier_kernel(v, c)
+    at = np.searchsorted(times, cut)
+    below = 1.0 - survival[at] if len(tails[0]) else 0.0
+    past = _weighted_fits(past_kinds if survival[-1] > 0 else past_kinds[:0], v, c)
+    return cut, below, times[at:], survival[at:], tails, past
 
 
 @njit(cache=True)
 def splice_replicates(values: np.ndarray, cens: np.ndarray, tail_kinds: np.ndarray,
                       past_kinds: np.ndarray, fraction: float, min_runs: int, depth: float,
                       cores: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each row of (values, cens), a bootstrap sample: its splice fitted (the cut, the
-    tails of `tail_kinds` fitted below it, and, where its last run timed out, the models of
-    `past_kinds` fitted to it all) and E[Z_n] for each n in `cores`; returns those, and
-    which rows could be fitted (two distinct solved runs at least)."""
+    """For each row of (values, cens), a bootstrap sample: its splice fitted
+    (`fit_splice_kernel`) and E[Z_n] for each n in `cores`; returns those, and which rows
+    could be fitted (two distinct solved runs at least)."""
     out = np.full((len(values), len(cores)), math.nan)
     ok = np.zeros(len(values), np.bool_)
     for r in range(len(values)):
         v, c = values[r], cens[r]
-        solved = np.sort(v[~c])
-        if not len(solved) or solved[-1] == solved[0]:  # fewer than 2 distinct solved runs
+        solved = v[~c]
+        if not len(solved) or np.min(solved) == np.max(solved):  # < 2 distinct solved runs
             continue
-        cut = _cut_of_sorted(solved, fraction, min_runs)
-        tails, weights = _weighted_fits(tail_kinds, np.minimum(v, cut), c | (v > cut))
-        if not len(tails):
-            cut = np.min(v)
-        times, survival = kaplan_meier_kernel(v, c)
-        at = np.searchsorted(times, cut)
-        below = 1.0 - survival[at] if len(tails) else 0.0
-        if survival[-1] > 0:
-            past, past_weights = _weighted_fits(past_kinds, v, c)
-        else:
-            past, past_weights = np.empty((0, 4)), np.empty(0)
-        out[r] = splice_expected_min(cut, below, times[at:], survival[at:], tails, weights,
-                                     past, past_weights, cores, math.inf, depth, nodes)
+        cut, below, times, survival, tails, past = fit_splice_kernel(
+            v, c, tail_kinds, past_kinds, fraction, min_runs)
+        out[r] = splice_expected_min(cut, below, times, survival, tails[1], tails[3],
+                                     past[1], past[3], cores, math.inf, depth, nodes)
         ok[r] = True
     return out, ok

@@ -19,7 +19,7 @@ class Weibull(Model):
     kernel_names = ("shape", "scale")
 
     def scipy_args(self, p: Params) -> dict[str, float]:
-        return {"c": p["shape"], "scale": p["scale"]}
+        return {"c": p["shape"], "loc": self.shift(p), "scale": p["scale"]}
 
     def _u(self, p: Params, x: np.ndarray) -> np.ndarray:
         """scipy's standardised time, 0 below the shift."""
@@ -39,7 +39,8 @@ class Weibull(Model):
 
     def expected_min(self, p: Params, cores: np.ndarray) -> np.ndarray:
         k = p["shape"]
-        return p["scale"] * math.gamma(1 + 1 / k) * np.asarray(cores, float) ** (-1 / k)
+        return (self.shift(p)
+                + p["scale"] * math.gamma(1 + 1 / k) * np.asarray(cores, float) ** (-1 / k))
 
     def log_width(self, p: Params) -> float | None:
         return 1 / p["shape"]
@@ -56,11 +57,3 @@ class ShiftedWeibull(Weibull):
     the censored MLE of the runs less x0 (a root search over x0 in [0, min))."""
 
     params = ("shift", "shape", "scale")
-
-    def scipy_args(self, p: Params) -> dict[str, float]:
-        return {"c": p["shape"], "loc": p["shift"], "scale": p["scale"]}
-
-    def expected_min(self, p: Params, cores: np.ndarray) -> np.ndarray:
-        k = p["shape"]
-        n = np.asarray(cores, float)
-        return p["shift"] + p["scale"] * math.gamma(1 + 1 / k) * n ** (-1 / k)
