@@ -335,7 +335,8 @@ def solvers_command() -> None:
 @click.option("--bootstrap", type=click.IntRange(min=0), default=100, show_default=True,
               help="Resamples for the speedup interval (smoothed bootstrap; 0: none).")
 @click.option("--gof-samples", type=click.IntRange(min=0), default=100, show_default=True,
-              help="Parametric-bootstrap samples per goodness-of-fit p-value (0: none).")
+              help="Most parametric-bootstrap samples per goodness-of-fit p-value "
+              "(sequential: it stops once 10 reach the data's distance; 0: none).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the bootstraps.")
 @click.option("--json", "as_json", is_flag=True,

@@ -11,7 +11,9 @@ appends a new row: every reader uses the last row of each run (its RunKey).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import math
 import os
@@ -126,7 +128,21 @@ def read_rows(path: str | Path) -> Rows:
     Raises InputError when the file is missing or its header is not the satspeed header.
     """
     p = Path(path)
-    return _rows_of(p, _read_lines(p))
+    with collector_paused():
+        return _rows_of(p, _read_lines(p))
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused (the rows are dicts and strings, which form no
+    cycles: reading 1,000,000 rows, its passes over them took 3 s of 13)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _rows_of(p: Path, lines: list[str]) -> Rows:
@@ -266,7 +282,7 @@ class ResultsWriter:
     def _resume(self) -> None:
         """Read the rows already there into `done`; end a partial last line a kill left."""
         lines = _read_lines(self.path)  # once: the rows, the header and the last line
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, collector_paused():
             warnings.simplefilter("always")
             self.done = {key_of(row): row for _, row in _rows_of(self.path, lines)}
         skipped = [str(w.message) for w in caught]

@@ -13,7 +13,14 @@ from scipy import stats
 from satspeed.predict.fit import Fit, fit, fit_all
 from satspeed.predict.models import MODELS, get
 from satspeed.predict.sample import Sample
-from satspeed.predict.select import AUTO_MODELS, censor_like, choose, gof_pvalue, ks_distance
+from satspeed.predict.select import (
+    AUTO_MODELS,
+    GOF_EXCEEDANCES,
+    censor_like,
+    choose,
+    gof_pvalue,
+    ks_distance,
+)
 
 N = 20000
 CENSORING = (0.0, 0.1, 0.3)  # fraction of runs cut off at a fixed cutoff
@@ -239,17 +246,99 @@ def _null_pvalues(varied: bool, datasets: int = 150, samples: int = 30) -> np.nd
     return np.array(pvalues)
 
 
+def sequential_null_cdf(level: float, h: int, samples: int) -> float:
+    """P(p <= level) under the null for Besag and Clifford's sequential p-value (stop at the
+    h-th simulated statistic at least the observed; h / L then, (k + 1) / (B + 1) if only k < h
+    of B reach it), by enumeration: the number k of the B simulated statistics that reach the
+    observed is uniform on 0..B (the observed one's rank is uniform), and given k their
+    positions are a uniform k-subset, so the h-th lies at L with probability
+    C(L - 1, h - 1) C(B - L, k - h) / C(B, k)."""
+    total = 0.0
+    for k in range(samples + 1):
+        if k < h:
+            total += (k + 1) / (samples + 1) <= level + 1e-12
+            continue
+        total += sum(math.comb(at - 1, h - 1) * math.comb(samples - at, k - h)
+                     for at in range(h, samples - (k - h) + 1)
+                     if h / at <= level + 1e-12) / math.comb(samples, k)
+    return total / (samples + 1)
+
+
+def test_sequential_null_cdf_is_the_simulated_one() -> None:
+    """The enumeration above against a simulation of the rule itself (ranks of a uniform
+    observed among B uniforms, scanned in order)."""
+    rng = np.random.default_rng(3)
+    h, samples = 4, 12
+    found = []
+    for _ in range(20000):
+        observed, sims = rng.random(), rng.random(samples)
+        reach = np.flatnonzero(sims >= observed)
+        found.append(h / (reach[h - 1] + 1) if len(reach) >= h else (len(reach) + 1)
+                     / (samples + 1))
+    found = np.array(found)
+    for level in (0.1, 0.3, 4 / 9, 0.5, 4 / 6, 0.9):
+        exact = sequential_null_cdf(level, h, samples)
+        sd = math.sqrt(exact * (1 - exact) / len(found))
+        assert abs(np.mean(found <= level + 1e-12) - exact) < 4 * sd, level
+
+
 @pytest.mark.parametrize("varied", [False, True], ids=["one-cutoff", "per-run-cutoffs"])
 def test_gof_null_p_values_are_uniform_under_censoring(varied: bool) -> None:
-    """Under the null, P(p <= a) is about a (p takes the values (k + 1) / 31), with one cutoff
-    and with cutoffs that differ between runs (censoring the simulated runs at the largest
-    cutoff, as before, gave P(p <= 0.05) = 0.14 there). Bounds: 3.5 binomial sd."""
+    """Under the null, P(p <= a) is the exact null probability of the sequential p-value
+    (`sequential_null_cdf`: a itself where p can take the value a, as at 0.5 = 10/20), with
+    one cutoff and with cutoffs that differ between runs (censoring the simulated runs at the
+    largest cutoff, as before, gave P(p <= 0.05) = 0.14 there). Bounds: 3.5 binomial sd."""
     p = _null_pvalues(varied)
-    for level in (0.1, 0.25, 0.5):
-        exact = math.floor(level * 31) / 31  # P(p <= level) for a uniform k of 0..30
+    for level in (0.1, 0.25, 0.5, 0.8):
+        exact = sequential_null_cdf(level, GOF_EXCEEDANCES, 30)
         sd = math.sqrt(exact * (1 - exact) / len(p))
-        assert abs(np.mean(p <= level) - exact) < 3.5 * sd, (level, np.mean(p <= level))
+        assert abs(np.mean(p <= level + 1e-12) - exact) < 3.5 * sd, (level, np.mean(p <= level))
     assert stats.kstest(p, "uniform").pvalue > 1e-3
+
+
+def test_gof_p_value_is_the_sequential_rule_on_every_distance() -> None:
+    """The p-value equals Besag and Clifford's rule applied by hand to the distances of all
+    the samples, the same draws refitted with no stop: it stops at the GOF_EXCEEDANCES-th
+    distance at least the observed (h / L), or takes (k + 1) / (B + 1); a row with no
+    solved run does not count. A plausible fit stops early, a wrong one does not."""
+    sample = draw(TRUTHS["lognormal"][0], 120, 0.2, seed=8)
+    stopped = 0
+    for model in ("lognormal", "shifted-lognormal", "exp", "weibull"):
+        f = fit(model, sample)
+        for seed in range(4):
+            rng = np.random.default_rng(seed)
+            draws = np.sort(f.rvs(60 * 120, rng).reshape(60, 120))
+            sims = censor_like(sample, draws, rng)
+            every = f.kind.refit_distances(sims.values, sims.censored)
+            observed = ks_distance(sample, f)
+            reach = np.flatnonzero(every[np.isfinite(every)] >= observed)
+            valid = int(np.isfinite(every).sum())
+            expected = (GOF_EXCEEDANCES / (reach[GOF_EXCEEDANCES - 1] + 1)
+                        if len(reach) >= GOF_EXCEEDANCES else (len(reach) + 1) / (valid + 1))
+            stopped += len(reach) >= GOF_EXCEEDANCES
+            got = gof_pvalue(f, sample, 60, np.random.default_rng(seed))
+            assert got == pytest.approx(expected, rel=1e-12), (model, seed)
+    assert 0 < stopped < 16
+
+
+@pytest.mark.parametrize("name", ["lognormal", "shifted-weibull", "exp"])
+def test_refit_stops_after_the_asked_number_of_reaching_distances(name: str) -> None:
+    """refit_distances(..., observed, stop) gives the distances of the full refit up to the
+    stop-th at least `observed`, NaN after it (kernel and the Python loop alike)."""
+    sample = draw(TRUTHS["lognormal"][0], 80, 0.2, seed=9)
+    f = fit(name, sample)
+    sims = censor_like(sample, f.rvs(30 * 80, np.random.default_rng(1)).reshape(30, 80),
+                       np.random.default_rng(2))
+    every = f.kind.refit_distances(sims.values, sims.censored)
+    observed = float(np.median(every))
+    third = np.flatnonzero(every >= observed)[2]
+    model = get(name)
+    generic = type("NoKernel", (type(model),), {
+        "kernel": None, "estimate": lambda self, s: model.estimate(s)})(name)
+    for kind in (f.kind, generic):
+        some = kind.refit_distances(sims.values, sims.censored, observed, 3)
+        assert np.allclose(some[:third + 1], every[:third + 1], rtol=1e-10)
+        assert np.isnan(some[third + 1:]).all()
 
 
 @pytest.mark.parametrize("model", ["exp", "shifted-exp", "weibull"])

@@ -19,7 +19,7 @@ import numpy as np
 
 from satspeed.labels import parse_label
 from satspeed.predict.sample import Sample
-from satspeed.results import cutoffs_of, read_rows
+from satspeed.results import collector_paused, cutoffs_of, read_rows
 
 
 @dataclass
@@ -63,7 +63,8 @@ def read_groups(path: str | Path, measure: str, notes: list[str] | None = None
         notes.append(f"note: {path}: {rows.superseded} rows superseded by a later row of the "
                      "same run (made again at other cutoffs): each run counts once, at its "
                      "last row")
-    return group_rows(rows, measure, str(path))
+    with collector_paused():
+        return group_rows(rows, measure, str(path))
 
 
 def group_rows(rows: Iterable[tuple[int, dict[str, str]]], measure: str, source: str

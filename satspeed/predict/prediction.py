@@ -144,7 +144,7 @@ def predict_group(group: Group, options: PredictOptions,
         low = high = np.full(len(cores), np.nan)
     elif spliced is not None:
         low, high = splice.bootstrap_speedup(sample, spliced, fits, cores, options.bootstrap,
-                                              rng)
+                                              rng, estimate=speedup)
     else:
         low, high = bootstrap_speedup((options.dist,), sample, cores, options.bootstrap, rng)
     observed, _ = observed_expected_min(sample, with_one)

@@ -39,7 +39,7 @@ from satspeed.predict.models.mle import (
     splice_replicates,
 )
 from satspeed.predict.sample import Sample
-from satspeed.predict.select import censor_like, censoring
+from satspeed.predict.select import censor_like, censoring, sorted_rows
 
 TAIL_FRACTION = 0.3  # the cut t_q: this quantile of the solved runs ...
 TAIL_MIN_RUNS = 10  # ... but at least this many solved runs below it
@@ -171,19 +171,21 @@ def speedup(s: Splice, cores: np.ndarray, nodes: int = _NODES) -> np.ndarray:
 
 
 def bootstrap_speedup(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray,
-                      resamples: int, rng: np.random.Generator, level: float = 0.95
-                      ) -> tuple[np.ndarray, np.ndarray]:
+                      resamples: int, rng: np.random.Generator, level: float = 0.95,
+                      estimate: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Interval of G(n): the estimate times exp(-+z sd), sd the standard deviation of log G(n)
     over the smoothed bootstrap of `replicates`. Percentiles of the replicates instead would
     count the estimate's bias at many cores twice (the replicates are centred on the estimate
-    plus its bias); the coverage of each variant is in the README (scripts/bench_coverage.py)."""
+    plus its bias); the coverage of each variant is in the README (scripts/bench_coverage.py).
+    `estimate`: G(n) of `s` at `cores` where the caller has it (`speedup` otherwise)."""
     found = replicates(sample, s, fits, cores, resamples, rng)
     if len(found) < 2:
         nan = np.full(len(cores), np.nan)
         return nan, nan
     spread = np.std(np.log(found), axis=0, ddof=1)
     z = float(stats.norm.ppf(0.5 + level / 2))
-    estimate = speedup(s, cores)
+    if estimate is None:
+        estimate = speedup(s, cores)
     return estimate * np.exp(-z * spread), estimate * np.exp(z * spread)
 
 
@@ -214,7 +216,7 @@ def replicates(sample: Sample, s: Splice, fits: Sequence[Fit], cores: np.ndarray
             if mine.any():
                 at_high = math.exp(float(f.logsf(np.array([high]))[0]))
                 draws[mine] = f.isf(rng.random(int(mine.sum())) * at_high)
-    boot = censor_like(sample, draws, rng, censoring(sample))
+    boot = sorted_rows(censor_like(sample, draws, rng, censoring(sample)))
     times, ok = splice_replicates(
         boot.values, boot.censored, kernel_kinds(TAIL_MODELS), kernel_kinds(weighty),
         TAIL_FRACTION, TAIL_MIN_RUNS, _DEPTH,

@@ -24,6 +24,10 @@ HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT2 = math.sqrt(2.0)
 _SQRT_EPS = math.sqrt(2.2e-16)
 _GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
+_NEWTON_DONE = 1e-6  # a full Newton step this short leaves an error of its square (1e-12,
+# Newton's quadratic convergence): the fits stop there rather than take one more step to see
+# it (measured: the shifted Weibull's fit in 0.63 of the time, the censored normal 3.1 steps
+# per shift instead of 3.7; the fits move by less than 3e-9)
 
 
 @njit(cache=True)
@@ -76,22 +80,23 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _censored_loglik(mu: float, sigma: float, yc: np.ndarray, count: np.ndarray) -> float:
-    total = 0.0
-    for j in range(len(yc)):
-        total += count[j] * log_ndtr((mu - yc[j]) / sigma)
-    return total
-
-
-@njit(cache=True)
 def _loglik_at(mu: float, tau: float, d: int, centre: float, spread: float,
-               yc: np.ndarray, count: np.ndarray) -> float:
+               yc: np.ndarray, count: np.ndarray, log_q: np.ndarray) -> float:
+    """The censored normal log-likelihood at (mu, log sigma = tau) of d solved values (their
+    mean `centre` and centred sum of squares `spread`) and the censored `yc` with counts;
+    leaves log P(Y > yc[j]) in log_q[j] (NaN there when tau is out of range), which the
+    Newton step's hazards take from there rather than computing it again."""
     if not -300 < tau < 300:  # a step too far (sigma^2 would under- or overflow)
+        log_q[:] = math.nan
         return -math.inf
     sigma = math.exp(tau)
     gap = (centre - mu) / sigma
     s_zo2 = spread / sigma**2 + d * gap**2
-    return -d * (tau + HALF_LOG_2PI) - 0.5 * s_zo2 + _censored_loglik(mu, sigma, yc, count)
+    total = 0.0
+    for j in range(len(yc)):
+        log_q[j] = log_ndtr((mu - yc[j]) / sigma)
+        total += count[j] * log_q[j]
+    return -d * (tau + HALF_LOG_2PI) - 0.5 * s_zo2 + total
 
 
 @njit(cache=True)
@@ -130,7 +135,8 @@ def _normal_fit(yo: np.ndarray, yc: np.ndarray, count: np.ndarray, start_mu: flo
         tau = math.log(max(math.sqrt(var), 1e-6))
     else:
         mu, tau = start_mu, math.log(start_sigma)
-    current = _loglik_at(mu, tau, d, centre, spread, yc, count)
+    log_q, trial_log_q = np.empty(len(yc)), np.empty(len(yc))  # log P(Y > yc) at the
+    current = _loglik_at(mu, tau, d, centre, spread, yc, count, log_q)  # current point
     for _ in range(100):
         sigma = math.exp(tau)
         gap = (centre - mu) / sigma
@@ -138,7 +144,8 @@ def _normal_fit(yo: np.ndarray, yc: np.ndarray, count: np.ndarray, start_mu: flo
         s_h = s_hz = s_hp = s_zhp = s_z2hp = 0.0
         for j in range(len(yc)):
             z = (yc[j] - mu) / sigma
-            h = math.exp(-0.5 * z * z - HALF_LOG_2PI - log_ndtr(-z))  # the hazard
+            log_sf = log_q[j] if not math.isnan(log_q[j]) else log_ndtr(-z)
+            h = math.exp(-0.5 * z * z - HALF_LOG_2PI - log_sf)  # the hazard
             hp = h * (h - z)  # its derivative in z
             s_h += count[j] * h
             s_hz += count[j] * h * z
@@ -159,18 +166,24 @@ def _normal_fit(yo: np.ndarray, yc: np.ndarray, count: np.ndarray, start_mu: flo
             s_m, s_t = g_m / big, g_t / big
         scale = 1.0
         trial = current
+        accepted = False
         while scale > 1e-10:
             trial = _loglik_at(mu + scale * s_m, tau + scale * s_t, d, centre, spread, yc,
-                               count)
+                               count, trial_log_q)
             if trial >= current:
+                accepted = True
                 break
             scale /= 2
+        if accepted:
+            log_q, trial_log_q = trial_log_q, log_q
+        else:  # the step is not where log_q was last evaluated
+            log_q[:] = math.nan
         mu, tau = mu + scale * s_m, tau + scale * s_t
         gain, current = trial - current, trial
         moved = scale * max(abs(s_m), abs(s_t))
         if gain < 1e-12 * max(1.0, abs(current)) and moved < 1e-10:
             break
-        if moved < 1e-12:
+        if moved < 1e-12 or (scale == 1.0 and moved < _NEWTON_DONE):
             break
     return mu, math.exp(tau), current
 
@@ -311,8 +324,10 @@ def _weibull_fit(uo: np.ndarray, uc: np.ndarray, count: np.ndarray, start: float
         step = -g_log / h_log if h_log < 0 else math.copysign(0.5, g_log)
         step = max(-1.0, min(1.0, step))
         log_k = min(4.0, max(-5.0, log_k + step))
-        if abs(step) < 1e-10:
-            break
+        if h_log < 0 and abs(step) < _NEWTON_DONE:  # converged: s0 at the new shape from
+            new_k = math.exp(log_k)  # its Taylor series (to 1e-18), not another pass
+            change = new_k - k
+            return new_k, ((s0 + change * (s1 + 0.5 * change * s2)) / d) ** (1 / new_k) * top
     k = math.exp(log_k)
     s0 = np.sum(np.exp(k * lo)) + np.sum(count * np.exp(k * lc))
     return k, (s0 / d) ** (1 / k) * top
@@ -550,12 +565,14 @@ def _sorted_gap(solved: np.ndarray, censored: np.ndarray, model: np.ndarray) -> 
 
 
 @njit(cache=True)
-def refit_ks(family: int, shifted: bool, values: np.ndarray, cens: np.ndarray
-             ) -> np.ndarray:
+def refit_ks(family: int, shifted: bool, values: np.ndarray, cens: np.ndarray,
+             observed: float, stop: int) -> np.ndarray:
     """For each row of (values, cens), a sample: the model refitted to it and the KS gap
-    between the two (`ks_gap`); NaN for a sample with no solved run. `family`: 0 the
-    exponential, 1 the lognormal, 2 the Weibull (shifted or not): a model's `kernel`."""
+    between the two (`ks_gap`); NaN for a sample with no solved run, and for the rows after
+    the `stop`-th gap at least `observed` (stop 0: all rows). `family`: 0 the exponential,
+    1 the lognormal, 2 the Weibull (shifted or not): a model's `kernel`."""
     out = np.full(len(values), math.nan)
+    reached = 0
     for b in range(len(values)):
         v, c = values[b], cens[b]
         if np.all(c):
@@ -563,6 +580,9 @@ def refit_ks(family: int, shifted: bool, values: np.ndarray, cens: np.ndarray
         shift, a, b_ = fit_family(family, shifted, v, c)
         solved = np.sort(v[~c])
         out[b] = _sorted_gap(solved, np.sort(v[c]), model_cdf(family, solved, shift, a, b_))
+        reached += out[b] >= observed
+        if reached == stop > 0:
+            break
     return out
 
 
@@ -735,10 +755,15 @@ def splice_expected_min(cut: float, below: float, times: np.ndarray, survival: n
     the last run the full fits' tails (rows of `past`, `past_weights`)."""
     out = np.zeros(len(cores))
     clipped = np.minimum(times, limit)
-    for i in range(len(times) - 1):
-        log_s = math.log(survival[i])
-        for j in range(len(cores)):
-            out[j] += _power(survival[i], log_s, cores[j]) * (clipped[i + 1] - clipped[i])
+    log_s = np.log(survival)
+    for j in range(len(cores)):
+        total = 0.0
+        for i in range(len(times) - 1):
+            power = _power(survival[i], log_s[i], cores[j])
+            total += power * (clipped[i + 1] - clipped[i])
+            if power * (clipped[-1] - clipped[i + 1]) <= 1e-17 * total:
+                break  # the steps left add less (S only falls): at many cores, most of them
+        out[j] = total
     last, tail_mass = times[-1], survival[-1]
     if tail_mass > 0 and limit > last:
         for i in range(len(past)):
