@@ -161,7 +161,9 @@ def config_id(config: tuple[str, dict[str, object]]) -> str:
 
 
 def caching_of(walk: Walk) -> bool:
-    return walk.solver == "walksat" or bool(walk.params["caching"])
+    """Whether the walk keeps break values (probsat: its parameter; walksat: clauses longer
+    than WALKSAT_COUNTED_UP_TO, the 7-SAT and mixed-to-6 cases)."""
+    return bool(walk.caching)
 
 
 def check_invariants(walk: Walk, clauses: Clauses) -> None:
@@ -604,3 +606,10 @@ def test_format_params_canonical() -> None:
     assert format_params(walksat_params(formula_with_longest(3))) == "noise=0.567"
     # sorted keys, whatever the insertion order; bools as 0/1, floats by repr, ints plain
     assert format_params({"z": True, "a": 0.1, "m": 3, "b": "x"}) == "a=0.1,b=x,m=3,z=1"
+
+
+def test_walksat_counts_breaks_on_short_clauses_and_keeps_them_on_long_ones() -> None:
+    """Both ways of getting break values are exercised by the flip-for-flip cases above:
+    counted where no clause is longer than WALKSAT_COUNTED_UP_TO, kept otherwise."""
+    for k, expected in ((2, False), (3, False), (5, False), (6, True), (7, True)):
+        assert make_walk(formula_with_longest(k), "walksat").caching is expected, k

@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from satspeed.run.kernels.rng import below
-from satspeed.run.kernels.walk import FLIPS, NUM_FALSE, neighbours
+from satspeed.run.kernels.walk import FLIPS, NUM_FALSE, U32, neighbours
 
 NUM_GOOD, NUM_UVAR, AVE_WEIGHT, DELTA_WEIGHT = 2, 3, 4, 5
 NUM_COUNTERS = 6
@@ -67,14 +67,14 @@ def _clause_falsified(c, clause_start, lits, false_list, where_false, uvar, wher
                       app_count, num_false, num_uvar):
     """Push c on the false list and its variables not yet there on the variable list; returns
     the new (num_false, num_uvar)."""
-    false_list[num_false] = c
+    false_list[U32(num_false)] = c
     where_false[c] = num_false
     num_false += 1
-    for i in range(clause_start[c], clause_start[c + 1]):
-        v = lits[i] >> 1
+    for i in range(U32(clause_start[c]), U32(clause_start[c + 1])):
+        v = U32(lits[i] >> 1)
         app_count[v] += 1
         if app_count[v] == 1:
-            uvar[num_uvar] = v
+            uvar[U32(num_uvar)] = v
             where_uvar[v] = num_uvar
             num_uvar += 1
     return num_false, num_uvar
@@ -85,18 +85,18 @@ def _clause_satisfied(c, clause_start, lits, false_list, where_false, uvar, wher
                       app_count, num_false, num_uvar):
     """Swap-remove c from the false list, and its variables left in no falsified clause."""
     num_false -= 1
-    last = false_list[num_false]
-    hole = where_false[c]
+    last = U32(false_list[U32(num_false)])
+    hole = U32(where_false[c])  # c is false: it has a place in the list
     false_list[hole] = last
     where_false[last] = hole
     where_false[c] = -1
-    for i in range(clause_start[c], clause_start[c + 1]):
-        v = lits[i] >> 1
+    for i in range(U32(clause_start[c]), U32(clause_start[c + 1])):
+        v = U32(lits[i] >> 1)
         app_count[v] -= 1
         if app_count[v] == 0:
             num_uvar -= 1
-            u = uvar[num_uvar]
-            hole = where_uvar[v]
+            u = U32(uvar[U32(num_uvar)])
+            hole = U32(where_uvar[v])
             uvar[hole] = u
             where_uvar[u] = hole
             where_uvar[v] = -1
@@ -212,7 +212,7 @@ def ccanr_flips(clause_start, lits, occ_start, occ, nb_start, nb, assign, sat_co
             best_score = score[best]
             best_time = time_stamp[best]
             for i in range(1, num_good):
-                v = good[i]
+                v = U32(good[i])
                 sv = score[v]
                 if sv > best_score or (sv == best_score and time_stamp[v] < best_time):
                     best = v
@@ -223,7 +223,7 @@ def ccanr_flips(clause_start, lits, occ_start, occ, nb_start, nb, assign, sat_co
             best_score = ave  # only scores above the average weight qualify
             best_time = 0
             for i in range(num_uvar):
-                v = uvar[i]
+                v = U32(uvar[i])
                 sv = score[v]
                 if sv > best_score or (sv == best_score and best >= 0
                                        and time_stamp[v] < best_time):
@@ -233,9 +233,9 @@ def ccanr_flips(clause_start, lits, occ_start, occ, nb_start, nb, assign, sat_co
             if best < 0:
                 # SWT: falsified clauses' weights +1, their variables' scores +1 per clause
                 for i in range(num_false):
-                    weight[false_list[i]] += 1
+                    weight[U32(false_list[i])] += 1
                 for i in range(num_uvar):
-                    v = uvar[i]
+                    v = U32(uvar[i])
                     score[v] += app_count[v]
                     if score[v] > 0 and conf_change[v] == 1 and in_good[v] == 0:
                         good[num_good] = v
@@ -249,13 +249,13 @@ def ccanr_flips(clause_start, lits, occ_start, occ, nb_start, nb, assign, sat_co
                         num_good, ave = _smooth(clause_start, lits, num_vars, sat_count, crit,
                                                 weight, score, conf_change, good, in_good,
                                                 num_good, rho, scale_ave)
-                c = false_list[below(rng, num_false)]
+                c = U32(false_list[U32(below(rng, num_false))])
                 begin = clause_start[c]
                 best = lits[begin] >> 1
                 best_score = score[best]
                 best_time = time_stamp[best]
                 for i in range(begin + 1, clause_start[c + 1]):
-                    v = lits[i] >> 1
+                    v = U32(lits[i] >> 1)
                     sv = score[v]
                     # greedy: the best score, ties to the oldest; else just the oldest
                     take = sv > best_score if greedy and sv != best_score else (
@@ -265,48 +265,48 @@ def ccanr_flips(clause_start, lits, occ_start, occ, nb_start, nb, assign, sat_co
                         best_score = sv
                         best_time = time_stamp[v]
         # --- flip ---
-        v = best
+        v = U32(best)
         org_score = score[v]
-        make = 2 * v + assign[v]  # v's literal that is false now and true after the flip
+        make = U32(2 * v + assign[v])  # v's literal that is false now and true after the flip
         assign[v] ^= 1
-        for j in range(occ_start[make], occ_start[make + 1]):
-            c = occ[j]
+        for j in range(U32(occ_start[make]), U32(occ_start[make + 1])):
+            c = U32(occ[j])
             t = sat_count[c]
             if t == 0:
                 w = weight[c]
-                for i in range(clause_start[c], clause_start[c + 1]):
-                    score[lits[i] >> 1] -= w
+                for i in range(U32(clause_start[c]), U32(clause_start[c + 1])):
+                    score[U32(lits[i] >> 1)] -= w
                 num_false, num_uvar = _clause_satisfied(c, clause_start, lits, false_list,
                                                         where_false, uvar, where_uvar,
                                                         app_count, num_false, num_uvar)
             elif t == 1:
-                score[crit[c]] += weight[c]
+                score[U32(crit[c])] += weight[c]
             crit[c] ^= v
             sat_count[c] = t + 1
-        brk = make ^ 1
-        for j in range(occ_start[brk], occ_start[brk + 1]):
-            c = occ[j]
+        brk = U32(make ^ 1)
+        for j in range(U32(occ_start[brk]), U32(occ_start[brk + 1])):
+            c = U32(occ[j])
             t = sat_count[c]
             x = crit[c] ^ v
             crit[c] = x
             sat_count[c] = t - 1
             if t == 1:
                 w = weight[c]
-                for i in range(clause_start[c], clause_start[c + 1]):
-                    score[lits[i] >> 1] += w
+                for i in range(U32(clause_start[c]), U32(clause_start[c + 1])):
+                    score[U32(lits[i] >> 1)] += w
                 num_false, num_uvar = _clause_falsified(c, clause_start, lits, false_list,
                                                         where_false, uvar, where_uvar,
                                                         app_count, num_false, num_uvar)
             elif t == 2:
-                score[x] -= weight[c]
+                score[U32(x)] -= weight[c]
         score[v] = -org_score
         conf_change[v] = 0
         num_good = _drop_non_decreasing(score, good, in_good, num_good)
-        for i in range(nb_start[v], nb_start[v + 1]):
-            u = nb[i]
+        for i in range(U32(nb_start[v]), U32(nb_start[v + 1])):
+            u = U32(nb[i])
             conf_change[u] = 1
             if score[u] > 0 and in_good[u] == 0:
-                good[num_good] = u
+                good[U32(num_good)] = u
                 in_good[u] = 1
                 num_good += 1
         time_stamp[v] = flips

@@ -10,7 +10,7 @@ f(break), f given as a lookup table `prob_table[break]` (poly (eps + b)^-cb or e
 from numba import njit
 
 from satspeed.run.kernels.rng import uniform
-from satspeed.run.kernels.walk import FLIPS, NUM_FALSE, flip_cached, flip_plain
+from satspeed.run.kernels.walk import FLIPS, NUM_FALSE, U32, flip_cached, flip_plain
 
 
 @njit(cache=True)
@@ -22,21 +22,21 @@ def probsat_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, br
     flips = counters[FLIPS]
     done = 0
     while num_false > 0 and done < max_flips:
-        c = false_list[flips % num_false]
-        begin = clause_start[c]
-        size = clause_start[c + 1] - begin
+        c = U32(false_list[U32(flips % num_false)])
+        begin = U32(clause_start[c])
+        size = U32(clause_start[c + 1]) - begin
         total = 0.0
         for i in range(size):
-            l = lits[begin + i]
+            l = U32(lits[begin + i])
             if caching:
-                b = breaks[l >> 1]
+                b = breaks[U32(l >> 1)]
             else:
                 b = 0
-                nl = l ^ 1  # the true literal of this variable: its clauses may break
-                for j in range(occ_start[nl], occ_start[nl + 1]):
-                    if num_true[occ[j]] == 1:
+                nl = U32(l ^ 1)  # the true literal of this variable: its clauses may break
+                for j in range(U32(occ_start[nl]), U32(occ_start[nl + 1])):
+                    if num_true[U32(occ[j])] == 1:
                         b += 1
-            p = prob_table[b]
+            p = prob_table[U32(b)]
             probs[i] = p
             total += p
         r = uniform(rng) * total
@@ -46,7 +46,7 @@ def probsat_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, br
             if total <= r:
                 break
             i -= 1
-        v = lits[begin + i] >> 1
+        v = U32(lits[begin + i] >> 1)
         if caching:
             num_false = flip_cached(v, occ_start, occ, assign, num_true, crit, breaks,
                                     false_list, where_false, num_false)

@@ -39,7 +39,7 @@ State (all arrays, so a walk resumes between calls; weights and scores are int64
 from numba import njit
 
 from satspeed.run.kernels.rng import below, uniform
-from satspeed.run.kernels.walk import FLIPS, NUM_FALSE
+from satspeed.run.kernels.walk import FLIPS, NUM_FALSE, U32
 
 NUM_PROM, NUM_WEIGHTED = 2, 3  # after walk.py's NUM_FALSE, FLIPS
 NUM_COUNTERS = 4
@@ -99,14 +99,14 @@ def _pick_distribution(c, clause_start, lits, score, last, probs, c1_powers, c2,
     size = clause_start[c + 1] - begin
     total = 0.0
     for i in range(size):
-        x = lits[begin + i] >> 1
+        x = U32(lits[begin + i] >> 1)
         s = score[x]
         d = 0 if s >= 0 else (-s if s > -10 else 10)
         base = (step + 1 - last[x]) / c3
         pa = 1.0
         for _ in range(c2):
             pa *= base
-        p = c1_powers[d] * (pa + 1.0)
+        p = c1_powers[U32(d)] * (pa + 1.0)
         probs[i] = p
         total += p
     r = uniform(rng) * total
@@ -117,7 +117,7 @@ def _pick_distribution(c, clause_start, lits, score, last, probs, c1_powers, c2,
         if r < cum:
             pick = i
             break
-    return lits[begin + pick] >> 1
+    return U32(lits[begin + pick] >> 1)
 
 
 @njit(cache=True)
@@ -146,7 +146,7 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
         best_l = 0
         k = 0
         for j in range(num_prom):
-            x = prom[j]
+            x = U32(prom[j])
             s = score[x]
             if s <= 0:
                 mark[x] = 0
@@ -161,7 +161,7 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
         if v < 0:
             # 2. a variable of a random falsified clause, drawn by score and age; then update
             # the weights: smooth the weighted satisfied clauses, or scale the falsified ones
-            c = false_list[below(rng, num_false)]
+            c = U32(false_list[U32(below(rng, num_false))])
             v = _pick_distribution(c, clause_start, lits, score, last, probs, c1_powers, c2,
                                    c3, step, rng)
             smooth = uniform(rng) < sp
@@ -169,7 +169,7 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
             j = 0
             while j < count:
                 if smooth:
-                    c = weighted[j]
+                    c = U32(weighted[j])
                     t = num_true[c]
                     j += 1
                     if t == 0:
@@ -179,7 +179,7 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
                     if w == 1:  # off the list: the last entry (not yet visited) takes slot j
                         j -= 1
                         count -= 1
-                        moved = weighted[count]
+                        moved = U32(weighted[count])
                         weighted[j] = moved
                         where_weighted[moved] = j
                         where_weighted[c] = -1
@@ -188,22 +188,22 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
                     lo, hi = 0, 0  # only its true variable breaks one weight less
                     extra = crit[c]
                 else:
-                    c = false_list[j]
+                    c = U32(false_list[j])
                     j += 1
                     w = weight[c] + 1
                     weight[c] = w
                     if w == 2:
-                        weighted[num_weighted] = c
+                        weighted[U32(num_weighted)] = c
                         where_weighted[c] = num_weighted
                         num_weighted += 1
                     lo, hi = clause_start[c], clause_start[c + 1]  # all its variables
                     extra = -1
-                for i in range(lo, hi if extra < 0 else hi + 1):
-                    x = lits[i] >> 1 if i < hi else extra
+                for i in range(U32(lo), U32(hi if extra < 0 else hi + 1)):
+                    x = U32(lits[i] >> 1) if i < hi else U32(extra)
                     s = score[x] + 1
                     score[x] = s
                     if s > 0 and mark[x] == 0 and (step == 0 or last[x] != step):
-                        prom[num_prom] = x
+                        prom[U32(num_prom)] = x
                         mark[x] = 1
                         num_prom += 1
             if smooth:
@@ -212,25 +212,27 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
         # that becomes true, then the others: each changes the scores of all its variables
         # (lits[lo:hi], plus v again) or of one variable (extra) by delta. Only a variable
         # whose score crosses zero can join the list: those are recorded (once each).
-        make = 2 * v + assign[v]  # v's literal that is false now and true after the flip
-        for jn in range(nb_start[v], nb_start[v + 1]):
-            x = nb[jn]
+        u = U32(v)
+        make = U32(2 * u + assign[u])  # v's literal that is false now and true after the flip
+        for jn in range(U32(nb_start[u]), U32(nb_start[u + 1])):
+            x = U32(nb[jn])
             mark[x] = 1 if score[x] > 0 else 0
-        assign[v] ^= 1
+        assign[u] ^= 1
         nt = 0
         for side in range(2):
-            lit = make if side == 0 else make ^ 1
-            for jo in range(occ_start[lit], occ_start[lit + 1]):
-                c = occ[jo]
+            lit = make if side == 0 else U32(make ^ 1)
+            for jo in range(U32(occ_start[lit]), U32(occ_start[lit + 1])):
+                c = U32(occ[jo])
                 t = num_true[c]
                 w = weight[c]
                 lo, hi, extra, delta = 0, 0, -1, 0
                 if side == 0:  # c gains a true literal
                     if t == 0:  # satisfied now: nobody makes it, v breaks it
                         num_false -= 1
-                        last_c = false_list[num_false]
-                        false_list[where_false[c]] = last_c
-                        where_false[last_c] = where_false[c]
+                        last_c = U32(false_list[U32(num_false)])
+                        at = U32(where_false[c])  # c is false: it has a place in the list
+                        false_list[at] = last_c
+                        where_false[last_c] = at
                         where_false[c] = -1
                         lo, hi, extra, delta = clause_start[c], clause_start[c + 1], v, -w
                     elif t == 1:  # its only true variable no longer breaks it
@@ -241,29 +243,29 @@ def sparrow_flips(clause_start, lits, occ_start, occ, assign, num_true, crit, we
                     x = crit[c] ^ v
                     crit[c] = x
                     if t == 1:  # falsified now: v no longer breaks it, everyone makes it
-                        false_list[num_false] = c
+                        false_list[U32(num_false)] = c
                         where_false[c] = num_false
                         num_false += 1
                         lo, hi, extra, delta = clause_start[c], clause_start[c + 1], v, w
                     elif t == 2:  # x is its only true variable now
                         extra, delta = x, -w
                     num_true[c] = t - 1
-                for i in range(lo, hi if extra < 0 else hi + 1):
-                    x = lits[i] >> 1 if i < hi else extra
+                for i in range(U32(lo), U32(hi if extra < 0 else hi + 1)):
+                    x = U32(lits[i] >> 1) if i < hi else U32(extra)
                     s = score[x]
                     score[x] = s + delta
                     if (s > 0) != (s + delta > 0) and stamp[x] != step:
                         stamp[x] = step
-                        touched[nt] = x
+                        touched[U32(nt)] = x
                         nt += 1
         for j in range(nt):  # neighbours the flip made improving join the list
-            x = touched[j]
-            if x != v and mark[x] == 0 and score[x] > 0:
-                prom[num_prom] = x
+            x = U32(touched[j])
+            if x != u and mark[x] == 0 and score[x] > 0:
+                prom[U32(num_prom)] = x
                 mark[x] = 1
                 num_prom += 1
         step += 1
-        last[v] = step
+        last[u] = step
         done += 1
     counters[NUM_FALSE] = num_false
     counters[FLIPS] = step
