@@ -2,10 +2,12 @@
 
 Lognormal samples of --runs runs, censored either at one cutoff (the 80% quantile) or at
 per-run cutoffs spread x0.3-1.7 around it (as a CPU-seconds limit measured in flips gives),
-each fitted with the lognormal and tested with `select.gof_pvalue` (--samples resamples).
-Prints P(p <= a) for a = 0.05, 0.1, 0.25, 0.5 beside its value under exact uniformity of the
-discrete p-value (k + 1) / (samples + 1), with its binomial standard deviation, and a KS test
-of the p-values against the uniform.
+each fitted with the lognormal and tested with `select.gof_pvalue` (at most --samples
+resamples), beside the exact null probabilities of the sequential p-value
+(`select.sequential_null_cdf`) and a chi-square test of the counts between the levels.
+Prints P(p <= a) for a = 0.05, 0.1, 0.25, 0.5 beside its exact value, with its binomial
+standard deviation. (A KS test against the continuous uniform does not apply: the p-value is
+discrete, and p = 1 has probability 1/11.)
 
     python scripts/bench_gof_null.py --datasets 400 --samples 100
 """
@@ -20,7 +22,7 @@ from scipy import stats
 
 from satspeed.predict.fit import fit
 from satspeed.predict.sample import Sample
-from satspeed.predict.select import gof_pvalue
+from satspeed.predict.select import gof_pvalue, sequential_null_cdf
 
 
 def pvalues(varied: bool, datasets: int, runs: int, samples: int, seed: int
@@ -48,16 +50,20 @@ def main() -> None:
     levels = (0.05, 0.1, 0.25, 0.5)
     print(f"GoF p-values under the null: {args.datasets} lognormal samples of {args.runs} runs, "
           f"{args.samples} resamples each")
-    print(f"{'cutoffs':<9}{'censored':>9}{'a':>6}{'P(p<=a)':>9}{'uniform':>9}{'sd':>7}"
-          f"{'KS p':>8}")
+    print(f"{'cutoffs':<9}{'censored':>9}{'a':>6}{'P(p<=a)':>9}{'exact':>9}{'sd':>7}"
+          f"{'chi2 p':>8}")
+    exact = [sequential_null_cdf(a, samples=args.samples) for a in (*levels, 1.0)]
     for varied in (False, True):
         p, share = pvalues(varied, args.datasets, args.runs, args.samples, args.seed)
-        ks = stats.kstest(p, "uniform").pvalue
-        for a in levels:
-            exact = math.floor(a * (args.samples + 1)) / (args.samples + 1)
-            sd = math.sqrt(exact * (1 - exact) / len(p))
+        # the counts between the levels against the exact null probabilities there (the
+        # sequential p-value is discrete: 1 itself has probability 1/11 with h = 10)
+        found = np.diff([0, *(np.sum(p <= a + 1e-12) for a in (*levels, 1.0))])
+        chi2 = stats.chisquare(found, np.diff([0.0, *exact]) * len(p)).pvalue
+        for a, e in zip(levels, exact, strict=False):
+            sd = math.sqrt(e * (1 - e) / len(p))
             print(f"{'per run' if varied else 'one':<9}{share:>9.0%}{a:>6}"
-                  f"{np.mean(p <= a):>9.3f}{exact:>9.3f}{sd:>7.3f}{ks:>8.3f}", flush=True)
+                  f"{np.mean(p <= a + 1e-12):>9.3f}{e:>9.3f}{sd:>7.3f}{chi2:>8.3f}",
+                  flush=True)
 
 if __name__ == "__main__":
     main()

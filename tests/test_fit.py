@@ -20,6 +20,7 @@ from satspeed.predict.select import (
     choose,
     gof_pvalue,
     ks_distance,
+    sequential_null_cdf,
 )
 
 N = 20000
@@ -246,27 +247,9 @@ def _null_pvalues(varied: bool, datasets: int = 150, samples: int = 30) -> np.nd
     return np.array(pvalues)
 
 
-def sequential_null_cdf(level: float, h: int, samples: int) -> float:
-    """P(p <= level) under the null for Besag and Clifford's sequential p-value (stop at the
-    h-th simulated statistic at least the observed; h / L then, (k + 1) / (B + 1) if only k < h
-    of B reach it), by enumeration: the number k of the B simulated statistics that reach the
-    observed is uniform on 0..B (the observed one's rank is uniform), and given k their
-    positions are a uniform k-subset, so the h-th lies at L with probability
-    C(L - 1, h - 1) C(B - L, k - h) / C(B, k)."""
-    total = 0.0
-    for k in range(samples + 1):
-        if k < h:
-            total += (k + 1) / (samples + 1) <= level + 1e-12
-            continue
-        total += sum(math.comb(at - 1, h - 1) * math.comb(samples - at, k - h)
-                     for at in range(h, samples - (k - h) + 1)
-                     if h / at <= level + 1e-12) / math.comb(samples, k)
-    return total / (samples + 1)
-
-
 def test_sequential_null_cdf_is_the_simulated_one() -> None:
-    """The enumeration above against a simulation of the rule itself (ranks of a uniform
-    observed among B uniforms, scanned in order)."""
+    """select.sequential_null_cdf's enumeration against a simulation of the rule itself
+    (ranks of a uniform observed among B uniforms, scanned in order)."""
     rng = np.random.default_rng(3)
     h, samples = 4, 12
     found = []
@@ -289,11 +272,13 @@ def test_gof_null_p_values_are_uniform_under_censoring(varied: bool) -> None:
     one cutoff and with cutoffs that differ between runs (censoring the simulated runs at the
     largest cutoff, as before, gave P(p <= 0.05) = 0.14 there). Bounds: 3.5 binomial sd."""
     p = _null_pvalues(varied)
-    for level in (0.1, 0.25, 0.5, 0.8):
-        exact = sequential_null_cdf(level, GOF_EXCEEDANCES, 30)
-        sd = math.sqrt(exact * (1 - exact) / len(p))
-        assert abs(np.mean(p <= level + 1e-12) - exact) < 3.5 * sd, (level, np.mean(p <= level))
-    assert stats.kstest(p, "uniform").pvalue > 1e-3
+    levels = (0.1, 0.25, 0.5, 0.8, 1.0)
+    exact = [sequential_null_cdf(level, GOF_EXCEEDANCES, 30) for level in levels]
+    for level, e in zip(levels[:-1], exact, strict=False):
+        sd = math.sqrt(e * (1 - e) / len(p))
+        assert abs(np.mean(p <= level + 1e-12) - e) < 3.5 * sd, (level, np.mean(p <= level))
+    found = np.diff([0, *(np.sum(p <= level + 1e-12) for level in levels)])
+    assert stats.chisquare(found, np.diff([0.0, *exact]) * len(p)).pvalue > 1e-3
 
 
 def test_gof_p_value_is_the_sequential_rule_on_every_distance() -> None:

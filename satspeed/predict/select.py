@@ -9,6 +9,8 @@ accounts for the estimated parameters), with the same censoring as the data.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 from scipy import stats
@@ -144,3 +146,21 @@ def gof_pvalue(f: Fit, sample: Sample, samples: int, rng: np.random.Generator,
     if reached >= GOF_EXCEEDANCES:
         return reached / len(done)
     return float(reached + 1) / (len(done) + 1)
+
+
+def sequential_null_cdf(level: float, h: int = GOF_EXCEEDANCES, samples: int = 100) -> float:
+    """P(p <= level) under the null (a continuous statistic) for `gof_pvalue`'s sequential
+    p-value with h and B = `samples` (h / L at the h-th simulated statistic at least the
+    observed, (k + 1) / (B + 1) if only k < h of B reach it), by enumeration: the number k
+    of the B simulated statistics that reach the observed is uniform on 0..B (the observed
+    one's rank is uniform), and given k their positions are a uniform k-subset, so the h-th
+    lies at L with probability C(L - 1, h - 1) C(B - L, k - h) / C(B, k)."""
+    total = 0.0
+    for k in range(samples + 1):
+        if k < h:
+            total += (k + 1) / (samples + 1) <= level + 1e-12
+            continue
+        total += sum(math.comb(at - 1, h - 1) * math.comb(samples - at, k - h)
+                     for at in range(h, samples - (k - h) + 1)
+                     if h / at <= level + 1e-12) / math.comb(samples, k)
+    return total / (samples + 1)
