@@ -128,8 +128,7 @@ def read_rows(path: str | Path) -> Rows:
     Raises InputError when the file is missing or its header is not the satspeed header.
     """
     p = Path(path)
-    with collector_paused():
-        return _rows_of(p, _read_lines(p))
+    return _rows_of(p, _read_lines(p))
 
 
 @contextlib.contextmanager
@@ -145,6 +144,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@collector_paused()
 def _rows_of(p: Path, lines: list[str]) -> Rows:
     """read_rows on the file's lines, read already."""
     header = next(csv.reader([lines[0]]))
@@ -282,7 +282,7 @@ class ResultsWriter:
     def _resume(self) -> None:
         """Read the rows already there into `done`; end a partial last line a kill left."""
         lines = _read_lines(self.path)  # once: the rows, the header and the last line
-        with warnings.catch_warnings(record=True) as caught, collector_paused():
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             self.done = {key_of(row): row for _, row in _rows_of(self.path, lines)}
         skipped = [str(w.message) for w in caught]

@@ -63,10 +63,10 @@ def read_groups(path: str | Path, measure: str, notes: list[str] | None = None
         notes.append(f"note: {path}: {rows.superseded} rows superseded by a later row of the "
                      "same run (made again at other cutoffs): each run counts once, at its "
                      "last row")
-    with collector_paused():
-        return group_rows(rows, measure, str(path))
+    return group_rows(rows, measure, str(path))
 
 
+@collector_paused()  # a million rows make millions of objects, none in a cycle
 def group_rows(rows: Iterable[tuple[int, dict[str, str]]], measure: str, source: str
                ) -> list[Group]:
     """Group rows (line number, row) of the CSV `source`; error rows are counted, not used. A

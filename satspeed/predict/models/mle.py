@@ -80,23 +80,22 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
+def _censored_loglik(mu: float, sigma: float, yc: np.ndarray, count: np.ndarray) -> float:
+    total = 0.0
+    for j in range(len(yc)):
+        total += count[j] * log_ndtr((mu - yc[j]) / sigma)
+    return total
+
+
+@njit(cache=True)
 def _loglik_at(mu: float, tau: float, d: int, centre: float, spread: float,
-               yc: np.ndarray, count: np.ndarray, log_q: np.ndarray) -> float:
-    """The censored normal log-likelihood at (mu, log sigma = tau) of d solved values (their
-    mean `centre` and centred sum of squares `spread`) and the censored `yc` with counts;
-    leaves log P(Y > yc[j]) in log_q[j] (NaN there when tau is out of range), which the
-    Newton step's hazards take from there rather than computing it again."""
+               yc: np.ndarray, count: np.ndarray) -> float:
     if not -300 < tau < 300:  # a step too far (sigma^2 would under- or overflow)
-        log_q[:] = math.nan
         return -math.inf
     sigma = math.exp(tau)
     gap = (centre - mu) / sigma
     s_zo2 = spread / sigma**2 + d * gap**2
-    total = 0.0
-    for j in range(len(yc)):
-        log_q[j] = log_ndtr((mu - yc[j]) / sigma)
-        total += count[j] * log_q[j]
-    return -d * (tau + HALF_LOG_2PI) - 0.5 * s_zo2 + total
+    return -d * (tau + HALF_LOG_2PI) - 0.5 * s_zo2 + _censored_loglik(mu, sigma, yc, count)
 
 
 @njit(cache=True)
@@ -135,8 +134,7 @@ def _normal_fit(yo: np.ndarray, yc: np.ndarray, count: np.ndarray, start_mu: flo
         tau = math.log(max(math.sqrt(var), 1e-6))
     else:
         mu, tau = start_mu, math.log(start_sigma)
-    log_q, trial_log_q = np.empty(len(yc)), np.empty(len(yc))  # log P(Y > yc) at the
-    current = _loglik_at(mu, tau, d, centre, spread, yc, count, log_q)  # current point
+    current = _loglik_at(mu, tau, d, centre, spread, yc, count)
     for _ in range(100):
         sigma = math.exp(tau)
         gap = (centre - mu) / sigma
@@ -144,8 +142,7 @@ def _normal_fit(yo: np.ndarray, yc: np.ndarray, count: np.ndarray, start_mu: flo
         s_h = s_hz = s_hp = s_zhp = s_z2hp = 0.0
         for j in range(len(yc)):
             z = (yc[j] - mu) / sigma
-            log_sf = log_q[j] if not math.isnan(log_q[j]) else log_ndtr(-z)
-            h = math.exp(-0.5 * z * z - HALF_LOG_2PI - log_sf)  # the hazard
+            h = math.exp(-0.5 * z * z - HALF_LOG_2PI - log_ndtr(-z))  # the hazard
             hp = h * (h - z)  # its derivative in z
             s_h += count[j] * h
             s_hz += count[j] * h * z
@@ -166,18 +163,12 @@ def _normal_fit(yo: np.ndarray, yc: np.ndarray, count: np.ndarray, start_mu: flo
             s_m, s_t = g_m / big, g_t / big
         scale = 1.0
         trial = current
-        accepted = False
         while scale > 1e-10:
             trial = _loglik_at(mu + scale * s_m, tau + scale * s_t, d, centre, spread, yc,
-                               count, trial_log_q)
+                               count)
             if trial >= current:
-                accepted = True
                 break
             scale /= 2
-        if accepted:
-            log_q, trial_log_q = trial_log_q, log_q
-        else:  # the step is not where log_q was last evaluated
-            log_q[:] = math.nan
         mu, tau = mu + scale * s_m, tau + scale * s_t
         gain, current = trial - current, trial
         moved = scale * max(abs(s_m), abs(s_t))
