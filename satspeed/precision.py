@@ -6,16 +6,18 @@ the fitted left tail), confirmed by the next round (it holds there too, and the 
 the earlier interval); or --max-runs.
 
 The one place where the two halves meet besides the CSV: the campaign (satspeed.run) asks
-`PrecisionRounds.next` which runs to make, and it answers from the rows written so far with
-the predictor (satspeed.predict), as `satspeed predict` would on the CSV.
+`PrecisionRounds` which runs to make (`first`), tells it of every row written (`record`) and
+asks again as rows come in (`more`); it answers from the rows with the predictor
+(satspeed.predict), as `satspeed predict` would on the CSV.
 
 A group's rounds are the sizes min_runs, 2 min_runs, 4 min_runs, ... up to max_runs (geometric:
 few refits), and its runs are those of a fixed `--runs R` campaign, index 0 up to R - 1, with
 the same seeds. A group is judged on each whole round in turn (its first S runs, for each
 size S), so a campaign resumed after a kill (which may have left some runs of the next round)
-judges and plans exactly as one that was never stopped. All groups' runs of a round are made
-together (the workers stay busy until the last runs of the round); races follow, --runs of
-each, once every group is done.
+judges and plans exactly as one that was never stopped. Each group goes at its own pace: the
+moment its round's last row is written it is judged and its next round joins the engine's
+queue, behind the runs already there, so the workers never wait at a round's end for other
+groups; races follow, --runs of each, once every group is done.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ class GroupState:
     runs: list[Run]  # by index, up to max_runs
     judgements: dict[int, Judgement] = field(default_factory=dict)  # by round size
     status: str = ""  # REACHED, CAPPED or "" (going on)
+    goal: int = 0  # the size of the round it is making
+    waiting: int = 0  # runs of that round issued and not yet written
 
     @property
     def judged(self) -> Judgement | None:
@@ -98,7 +102,7 @@ class GroupState:
 
 
 class PrecisionRounds:
-    """Decides each round's runs (the campaign's `Rounds`)."""
+    """Decides each group's rounds as its runs come in (the campaign's `Rounds`)."""
 
     def __init__(self, target: Target, quiet: bool = False,
                  console: Console | None = None) -> None:
@@ -107,48 +111,90 @@ class PrecisionRounds:
         self.quiet = quiet
         self.console = console or Console(stderr=True)
         self.groups: dict[tuple[str, str, str], GroupState] = {}
-        self.round = 0
+        self.races: list[Run] = []
+        self.done: dict[RunKey, dict[str, str]] = {}  # the rows that stand, as written
+        self._waiting: dict[RunKey, GroupState] = {}  # issued runs, by key, until written
+        self._ready: list[GroupState] = []  # groups whose round is whole, to judge
+        self._changed: dict[str, str] = {}  # instance sha256 -> its note, since notes()
 
-    def next(self, planned: list[Run], done: dict[RunKey, dict[str, str]]) -> list[Run]:
-        """The runs of the next round: each unfinished group's up to its next size; once
-        all are finished, the races (--runs of each); [] when there is nothing left."""
-        if not self.groups:
-            for run in planned:
-                if run.walkers == 1:
-                    key = (run.sha256, run.solver, run.params)
-                    if key not in self.groups:
-                        self.groups[key] = GroupState(run.instance, *key, [])
-                    self.groups[key].runs.append(run)
-            for state in self.groups.values():
-                state.runs.sort(key=lambda r: r.index)
+    def first(self, planned: list[Run], done: dict[RunKey, dict[str, str]]) -> list[Run]:
+        """The runs to make first: each group's whole rounds already in `done` (the rows
+        that stand) are judged in turn, as they came, and each unfinished group's runs up
+        to its next round size are issued; once all groups are finished, the races."""
+        self.done = done  # its own from now on: the rows that stand, and those written
+        for run in planned:
+            if run.walkers == 1:
+                key = (run.sha256, run.solver, run.params)
+                if key not in self.groups:
+                    self.groups[key] = GroupState(run.instance, *key, [])
+                self.groups[key].runs.append(run)
+            elif run.index < self.target.race_runs:
+                self.races.append(run)
         todo: list[Run] = []
-        judged = False
         for state in self.groups.values():
-            if state.status:
-                continue
-            present = _leading(state.runs, done)
-            whole = max((s for s in self.sizes if s <= present), default=0)
-            for size in (s for s in self.sizes if s <= whole and s not in state.judgements):
-                self._judge(state, size, done)  # each round in turn, as it came
-                judged = True
+            state.runs.sort(key=lambda r: r.index)
+            whole = max((s for s in self.sizes if s <= _leading(state.runs, done)), default=0)
+            for size in (s for s in self.sizes if s <= whole):
+                self._judge(state, size)
                 if state.status:
                     break
-            if state.status:
-                continue
-            goal = next(s for s in self.sizes if s > whole)
-            todo.extend(r for r in state.runs[:goal] if r.key not in done)
-        self.round += 1
-        if judged and not self.quiet:
-            self.show(f"before round {self.round}" if todo else "runs done")
-        if todo:
-            return todo
-        races = [r for r in planned if r.walkers > 1 and r.index < self.target.race_runs]
-        return [r for r in races if r.key not in done]
+            if not state.status:
+                todo.extend(self._issue(state, whole))
+        return todo or self._races()
 
-    def _judge(self, state: GroupState, runs: int, done: dict[RunKey, dict[str, str]]
-               ) -> None:
+    def record(self, key: RunKey, row: dict[str, str]) -> None:
+        """A row was written (as the CSV has it): a group whose round it completes is
+        judged at the next `more`."""
+        self.done[key] = row
+        state = self._waiting.pop(key, None)
+        if state is not None:
+            state.waiting -= 1
+            if state.waiting == 0:
+                self._ready.append(state)
+
+    def more(self) -> list[Run]:
+        """The runs to add now: the next round of each group whose round just became whole
+        (judged first); the races once every group is finished; [] otherwise."""
+        if not self._ready:
+            return []
+        todo: list[Run] = []
+        ready, self._ready = self._ready, []
+        for state in ready:
+            self._judge(state, state.goal)
+            if not state.status:
+                todo.extend(self._issue(state, state.goal))
+        if not todo and all(s.status for s in self.groups.values()):
+            return self._races()
+        return todo
+
+    def notes(self) -> dict[str, str]:
+        """Per instance (sha256) judged since the last call, what the progress display shows:
+        G at the target and the interval's half-width, with the group's status."""
+        changed, self._changed = self._changed, {}
+        return changed
+
+    def _goal(self, whole: int) -> int:
+        return next(s for s in self.sizes if s > whole)
+
+    def _issue(self, state: GroupState, whole: int) -> list[Run]:
+        """The group's runs of its next round (up to the next size) that have no row."""
+        state.goal = self._goal(whole)
+        todo = [r for r in state.runs[:state.goal] if r.key not in self.done]
+        for run in todo:
+            self._waiting[run.key] = state
+        state.waiting = len(todo)
+        if not todo:  # its rows are all there already: judge it at once
+            self._ready.append(state)
+        return todo
+
+    def _races(self) -> list[Run]:
+        """The races (--runs of each), once: those without a row."""
+        races, self.races = [r for r in self.races if r.key not in self.done], []
+        return races
+
+    def _judge(self, state: GroupState, runs: int) -> None:
         """Judge the group on its first `runs` runs; mark it done if precise or capped."""
-        rows = [(0, done[r.key]) for r in state.runs[:runs]]
+        rows = [(0, self.done[r.key]) for r in state.runs[:runs]]
         measure = "flips"
         if any(row["flips"] == "-1" for _, row in rows):  # an external solver: no flips
             measure = "cpu_s"
@@ -160,8 +206,14 @@ class PrecisionRounds:
             state.status = REACHED
         elif runs >= self.target.max_runs:
             state.status = CAPPED
+        self._changed[state.sha256] = " ".join(
+            _note(s) for s in self.groups.values() if s.sha256 == state.sha256 and s.judged)
+        if not self.quiet and not self.console.is_terminal:  # a log: where it stands
+            self.console.print(f"satspeed: {_name(state)} {state.solver}: {runs} runs, "
+                               f"{_where(judged, self.target)}: {_status(state, self.target)}",
+                               soft_wrap=True)
 
-    def show(self, title: str = "precision reached") -> None:
+    def show(self, title: str = "where each instance stopped") -> None:
         """A table of where each group stands (runs, interval at the target, status)."""
         self.console.print(self.table(title))
 
@@ -179,9 +231,7 @@ class PrecisionRounds:
                 table.add_row(_name(state), state.solver, "0", "-", "-", "-", "-", "")
                 continue
             width = "-" if not math.isfinite(j.half_width) else f"{j.half_width:.1%}"
-            status = state.status or (j.why and "going on: " + j.why[:24]) or (
-                "to confirm" if holds(j, self.target) else "going on" if j.agrees
-                or not math.isfinite(j.runs_say) else "on: runs differ")
+            status = _status(state, self.target)
             table.add_row(_name(state), state.solver, str(j.runs), _fmt(j.speedup),
                           f"{_fmt(j.low)}-{_fmt(j.high)}", width, _fmt(j.runs_say), status)
         return table
@@ -247,6 +297,34 @@ def _leading(runs: list[Run], done: dict[RunKey, dict[str, str]]) -> int:
         if run.key not in done:
             return count
     return len(runs)
+
+
+def _status(state: GroupState, target: Target) -> str:
+    """Where a group stands, in a word or three: its status, or why it goes on."""
+    j = state.judged
+    if state.status or j is None:
+        return state.status
+    if j.why:
+        return "going on: " + j.why[:24]
+    if holds(j, target):
+        return "to confirm"
+    return "going on" if j.agrees or not math.isfinite(j.runs_say) else "on: runs differ"
+
+
+def _where(j: Judgement, target: Target) -> str:
+    """G at the target with its interval and half-width, as one phrase."""
+    width = f"±{j.half_width:.1%}" if math.isfinite(j.half_width) else "no interval"
+    return f"G({target.cores}) {_fmt(j.speedup)} [{_fmt(j.low)}-{_fmt(j.high)}] {width}"
+
+
+def _note(state: GroupState) -> str:
+    """A group on the progress display's line of its instance: G and the half-width, a
+    mark when it stopped (✓ at the precision, 'cap')."""
+    j = state.judged
+    assert j is not None
+    width = f"±{j.half_width:.0%}" if math.isfinite(j.half_width) else "±?"
+    mark = {REACHED: " ✓", CAPPED: " cap"}.get(state.status, "")
+    return f"G {_fmt(j.speedup)} {width}{mark}"
 
 
 def _name(state: GroupState) -> str:

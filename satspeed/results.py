@@ -315,13 +315,16 @@ class ResultsWriter:
         """Those of `columns` that the file, written in an older format, does not have."""
         return [c for c in columns if c not in self.columns]
 
-    def write(self, row: Row) -> None:
+    def write(self, row: Row) -> tuple[RunKey, dict[str, str]]:
         """Append one row (a dict keyed by COLUMNS) and flush it to the OS; only the file's
         columns are written (an older file without `message` stays readable: a run that needs
-        a column the file lacks, a restarted one, is refused before it is made)."""
+        a column the file lacks, a restarted one, is refused before it is made). Returns its
+        key and the row as text, as `done` now holds it."""
         text = {c: "" if row.get(c) is None else str(row[c]) for c in COLUMNS}
         self._write_line(text[c] for c in self.columns)
-        self.done[key_of(text)] = text
+        key = key_of(text)
+        self.done[key] = text
+        return key, text
 
     def close(self) -> None:
         self._file.close()

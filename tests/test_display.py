@@ -203,3 +203,26 @@ def test_predict_tables_at_80_columns(tmp_path: Path) -> None:
     others = [line for line in block if not re.match(r"\s*(\d+\*?\s|[─━╇┼]+$)", line)]
     assert all(line.strip()[:1].isalpha() for line in others), others  # a caption at most:
     # no cell wrapped onto a line of its own
+
+
+def test_a_precision_campaign_shows_each_instance_grow_and_where_it_stands() -> None:
+    """Runs added round by round grow an instance's total (and the overall one); its line
+    says G and the interval's half-width; all within 80 columns."""
+    clock = Clock()
+    shas = [str(i) * 64 for i in range(3)]
+    names = dict(zip(shas, NAMES, strict=True))
+    first = [r for sha, name in names.items() for r in _runs(sha, name, 50)]
+    out = console(80, clock)
+    display = CampaignDisplay(first, first, names, quiet=False, console=out, notes=True)
+    for run in first[:50] + first[100:130]:
+        display.update(_row(run, 0.01))
+    display.add([Run(NAMES[0], shas[0], "probsat", "cb=2", i, i, 1) for i in range(50, 100)])
+    display.note({shas[0]: "G 45.2 ±12%", shas[2]: "G 3.1 ±8% ✓"})
+    clock.now += 1.0
+    out.print(display.renderable())
+    text = "\n".join(lines(out))
+    for shown in ("80/200", "50/100", "30/50", "G 45.2 ±12%", "G 3.1 ±8% ✓"):
+        assert shown in text, shown
+    assert all(name in text for name in NAMES)  # whole, beside the bar and the note
+    line = next(x for x in text.splitlines() if NAMES[0] in x)
+    assert "50/100" in line and "G 45.2" in line  # on its own instance's line

@@ -22,7 +22,7 @@ from satspeed.predict.models.base import Model
 from satspeed.predict.sample import Sample
 from satspeed.results import COLUMNS, CSV_FORMAT, make_row, read_rows
 from satspeed.run.campaign import CampaignOptions, run_campaign
-from satspeed.run.engines.base import OnRow
+from satspeed.run.engines.base import More, OnRow
 from satspeed.run.plan import Run
 from satspeed.run.worker import Worker
 
@@ -80,12 +80,15 @@ class InlineEngine:
         self.worker = Worker(max_flips, timeout)
         self.seen: list[Run] = []
 
-    def run(self, runs: list[Run], on_row: OnRow) -> None:
-        for run in runs:
+    def run(self, runs: list[Run], on_row: OnRow, more: More | None = None) -> None:
+        todo = list(runs)
+        while todo:
+            run = todo.pop(0)
             self.seen.append(run)
             row = self.worker.run(run)
             assert row is not None
             on_row(row)
+            todo.extend(more() if more is not None else [])
 
 
 def test_a_campaign_runs_on_any_engine_and_resumes(tmp_path: Path) -> None:

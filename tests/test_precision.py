@@ -159,3 +159,47 @@ def test_a_group_stops_only_when_the_next_round_confirms() -> None:
     lopsided = Judgement(400, 10.3, 9.8, 11.5)  # +11.7% on its wider side
     assert lopsided.half_width == pytest.approx(1.2 / 10.3)
     assert not stops(narrow, Judgement(400, 10.3, 9.8, 11.5, runs_say=10.2), target)
+
+
+class HoldingEngine:
+    """A test engine: runs made in this process in queue order, asking `more` after each
+    row, except that the run `held` is made only when nothing else is left (a slow run)."""
+
+    def __init__(self, held: int) -> None:
+        from satspeed.run.worker import Worker
+
+        self.worker = Worker(None, None)
+        self.held = held  # the index of a run of the second instance
+        self.made: list[tuple[str, int]] = []  # (instance, index), in the order made
+
+    def run(self, runs: list, on_row, more=None) -> None:
+        todo, held = list(runs), []
+        while todo or held:
+            run = todo.pop(0) if todo else held.pop()
+            if run.index == self.held and run.instance == str(HARD) and not held and todo:
+                held.append(run)
+                continue
+            self.made.append((run.instance, run.index))
+            on_row(self.worker.run(run))
+            todo.extend(more())
+
+
+def test_a_group_goes_on_while_another_still_has_runs_out(tmp_path: Path) -> None:
+    """No barrier between rounds: the moment an instance's round is whole it is judged and
+    its next round is queued, while another's round still has a run out."""
+    from satspeed.precision import PrecisionRounds, Target
+    from satspeed.run.campaign import CampaignOptions, run_campaign
+
+    rounds = PrecisionRounds(Target(0.05, 64, 20, 80), quiet=True)
+    options = CampaignOptions([EASY, HARD], ("probsat",), 80, 1, None, None, 3,
+                              tmp_path / "p.csv", None, True, rounds=rounds)
+    engine = HoldingEngine(held=5)
+    assert run_campaign(options, ["satspeed", "test"], engine) == 0
+    held_at = engine.made.index((str(HARD), 5))
+    easy_later = [i for (inst, i) in engine.made[:held_at] if inst == str(EASY) and i >= 20]
+    assert easy_later  # EASY's second round was made before HARD's first was whole
+    assert (str(HARD), 20) not in engine.made[:held_at]  # HARD waited for its own round
+    # and the rows are those of a fixed campaign all the same: indices 0..R-1 per group
+    for g in rounds_of(tmp_path / "p.csv")["groups"]:
+        made = sorted(i for inst, i in engine.made if inst == g["instance"])
+        assert made == list(range(g["runs"]))

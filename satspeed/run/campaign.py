@@ -71,11 +71,22 @@ class CampaignOptions:
 
 
 class Rounds(Protocol):
-    """Decides a campaign's runs round by round from the rows written so far (precision-driven
-    campaigns: satspeed.precision)."""
+    """Decides a campaign's runs as their rows come in (precision-driven campaigns:
+    satspeed.precision)."""
 
-    def next(self, planned: list[Run], done: dict[RunKey, dict[str, str]]) -> list[Run]:
-        """The runs of the next round, among `planned`; [] when the campaign is done."""
+    def first(self, planned: list[Run], done: dict[RunKey, dict[str, str]]) -> list[Run]:
+        """The runs to make first, among `planned`, given the rows that stand (`done`, which
+        it keeps); [] when the campaign is done."""
+
+    def record(self, key: RunKey, row: dict[str, str]) -> None:
+        """A row was written (as the CSV has it)."""
+
+    def more(self) -> list[Run]:
+        """Runs to add now, after the rows recorded so far ([] for none yet)."""
+
+    def notes(self) -> dict[str, str]:
+        """Per instance (sha256), what the progress display adds to its line (those that
+        changed since the last call)."""
 
     def show(self) -> None:
         """Show where the campaign stands (after the summary)."""
@@ -228,7 +239,6 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
     A fault writing the CSV (disk full, read-only folder) is one SatspeedError line."""
     writer: ResultsWriter | None = None
     display: CampaignDisplay | None = None
-    earlier = 0  # rows written in the rounds before the display's
     try:  # a stop signal at any stage (reading instances, loading kernels, running) ends the
         # same way: rows written stay, and the same command resumes
         shield = _Shield()
@@ -242,23 +252,25 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
             if engine is None:
                 engine = make_engine(options.engine, workers, options.max_flips,
                                      options.timeout, options.scheduler)
-            if options.rounds is None:
+            rounds = options.rounds
+            if rounds is None:
                 todo = _to_make(planned, writer.done, options)
                 _warm_kernels(todo)
                 display = CampaignDisplay(planned, todo, names, quiet=options.quiet)
-                with display:
-                    if todo:
-                        engine.run(todo, _row_sink(writer, display, options.output, shield))
             else:
                 _warm_kernels(planned)
-                while todo := options.rounds.next(planned, _standing(writer.done, options)):
-                    earlier += display.written if display is not None else 0
-                    display = CampaignDisplay(todo, todo, names, quiet=options.quiet)
-                    with display:
-                        engine.run(todo, _row_sink(writer, display, options.output, shield))
+                todo = rounds.first(planned, _standing(writer.done, options))
+                display = CampaignDisplay(todo, todo, names, quiet=options.quiet, notes=True)
+                display.note(rounds.notes())
+            with display:
+                if todo:
+                    engine.run(todo, _row_sink(writer, display, options.output, shield,
+                                               rounds),
+                               more=None if rounds is None else _more(rounds, display))
+            if rounds is not None:
                 _record_rounds(options)
     except KeyboardInterrupt as stop:
-        written = earlier + (display.written if display is not None else 0)
+        written = display.written if display is not None else 0
         with contextlib.suppress(OSError):  # after a SIGHUP, stderr may be gone
             say(f"interrupted: {written} runs written to {options.output}; "
                 "run the same command again to resume")
@@ -337,22 +349,37 @@ def _warn_disturbances(session: dict[str, object]) -> None:
 
 
 def _row_sink(writer: ResultsWriter, display: CampaignDisplay, output: Path,
-              shield: _Shield) -> Callable[[Row], None]:
-    """What the engine hands each row to: the CSV, then the display, as one step that a stop
-    signal does not split (so the count said on stopping is the rows in the file). A fault
-    writing the CSV stops the campaign with one line (the rows written before it stay: the
-    same command resumes)."""
+              shield: _Shield, rounds: Rounds | None = None) -> Callable[[Row], None]:
+    """What the engine hands each row to: the CSV, then the display (and the rounds), as one
+    step that a stop signal does not split (so the count said on stopping is the rows in the
+    file). A fault writing the CSV stops the campaign with one line (the rows written before
+    it stay: the same command resumes)."""
 
     def on_row(row: Row) -> None:
         with shield:
             try:
-                writer.write(row)
+                key, text = writer.write(row)
             except OSError as exc:
                 raise os_error(exc, output, f" ({display.written} runs written; run the same "
                                "command again to resume)") from None
             display.update(row)
+            if rounds is not None:
+                rounds.record(key, text)
 
     return on_row
+
+
+def _more(rounds: Rounds, display: CampaignDisplay) -> Callable[[], list[Run]]:
+    """What the engine asks for more runs: the rounds' next runs, added to the display with
+    where each instance now stands."""
+
+    def more() -> list[Run]:
+        runs = rounds.more()
+        display.add(runs)
+        display.note(rounds.notes())
+        return runs
+
+    return more
 
 
 class _Shield:

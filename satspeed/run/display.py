@@ -101,6 +101,10 @@ class WorkLeft:
         self._work: defaultdict[object, float] = defaultdict(float)  # by group, sha256, None
         self._runs: Counter[object] = Counter()
 
+    def add(self, runs: list[Run]) -> None:
+        """More runs to make (a precision campaign's next round)."""
+        self._left.update((r.sha256, r.solver, r.params, r.walkers) for r in runs)
+
     def record(self, row: Row) -> None:
         """Count one finished run (error rows are done, but tell nothing of a run's cost)."""
         group = (str(row["instance_sha256"]), str(row["solver"]), str(row["params"]),
@@ -133,10 +137,11 @@ class WorkLeft:
 
 class _TimeColumn(ProgressColumn):
     """On the overall row: the time elapsed (if `elapsed`) and the time left (WorkLeft),
-    counting down between estimates; nothing on the instances' rows."""
+    counting down between estimates; on the instances' rows their note (a precision
+    campaign's: where each stands), or nothing."""
 
     def __init__(self, work: WorkLeft, overall: Callable[[], TaskID], elapsed: bool) -> None:
-        super().__init__(table_column=Column(no_wrap=True))
+        super().__init__(table_column=Column(no_wrap=True, overflow="ellipsis"))
         self._work, self._overall, self._elapsed = work, overall, elapsed
         self._estimate: tuple[float, float | None] = (-1e9, None)  # (when, seconds left)
 
@@ -148,7 +153,7 @@ class _TimeColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         if task.id != self._overall():
-            return Text("")
+            return Text(task.fields.get("note", ""))
         now = self._work.elapsed()
         when, left = self._estimate
         parts = [f"{_clock(now)} elapsed"] if self._elapsed else []
@@ -157,16 +162,22 @@ class _TimeColumn(ProgressColumn):
         return Text(", ".join(parts), style="progress.remaining")
 
 
+NOTE_WIDTH = 14  # 'G 45.2 ±12% ✓': where a precision campaign's instance stands (in the
+# time column, which the instances' rows leave empty)
+
+
 class CampaignDisplay:
     """Progress per instance and overall: a bar, runs done / total, solved, timeouts and
     errors; for the whole campaign the time left (WorkLeft), and from 100 columns on the
-    time elapsed.
+    time elapsed. With `notes` (a precision campaign, whose runs come round by round: `add`),
+    the last column of each instance's row says where it stands (`note`).
 
     Silent when quiet or when the console (stderr) is not a terminal."""
 
     def __init__(self, planned: list[Run], todo: list[Run], names: dict[str, str],
-                 quiet: bool, console: Console | None = None) -> None:
+                 quiet: bool, console: Console | None = None, notes: bool = False) -> None:
         console = console or _err
+        self.names = names
         self.written = 0
         self.enabled = not quiet and console.is_terminal
         self.counts: Counter[str] = Counter()
@@ -178,10 +189,12 @@ class CampaignDisplay:
         wide = console.width >= 100
         count = 2 * len(str(len(planned))) + 1
         stats = count + 12  # 'N sat N timeout' (errors are rare)
-        room = console.width - count - stats - (28 if wide else 12) - 4
+        room = console.width - count - stats - max(28 if wide else 12,
+                                                   NOTE_WIDTH if notes else 0) - 4
         longest = max([len(names[sha]) for sha in shown] + [len("all instances")])
         name_width = max(12, min(longest, room - 6))
         bar = max(5, min(40, room - name_width))
+        self._name_width = name_width
         self._work = WorkLeft(todo, console.get_time)
         self._time = _TimeColumn(self._work, lambda: self._overall, elapsed=wide)
         self._progress = Progress(
@@ -195,15 +208,42 @@ class CampaignDisplay:
             disable=not self.enabled)
         self._overall = self._progress.add_task(
             shorten("all instances", name_width), total=len(planned),
-            completed=len(planned) - len(todo), stats="")
+            completed=len(planned) - len(todo), stats="", note="")
         self._tasks: dict[str, TaskID] = {}
         self._per: dict[str, Counter[str]] = {}
-        self._left = Counter({sha: left[sha] for sha in shown})  # rich's .tasks copies them all
+        self._left: Counter[str] = Counter()  # rich's .tasks copies them all
+        self._totals: Counter[str] = Counter()
+        self._total = len(planned)
         for sha in shown:
-            self._tasks[sha] = self._progress.add_task(
-                shorten(names[sha], name_width), total=total[sha],
-                completed=total[sha] - left[sha], stats="")
-            self._per[sha] = Counter()
+            self._task(sha, total[sha], total[sha] - left[sha], left[sha])
+
+    def _task(self, sha: str, total: int, completed: int, left: int) -> None:
+        self._tasks[sha] = self._progress.add_task(
+            shorten(self.names[sha], self._name_width), total=total, completed=completed,
+            stats="", note="")
+        self._per[sha] = Counter()
+        self._left[sha], self._totals[sha] = left, total
+
+    def add(self, runs: list[Run]) -> None:
+        """More runs to make, shown on their instances' lines and in the total."""
+        if not runs:
+            return
+        self._work.add(runs)
+        self._total += len(runs)
+        self._progress.update(self._overall, total=self._total)
+        for sha, count in Counter(r.sha256 for r in runs).items():
+            if sha not in self._tasks:
+                self._task(sha, count, 0, count)
+                continue
+            self._left[sha] += count
+            self._totals[sha] += count
+            self._progress.update(self._tasks[sha], total=self._totals[sha], visible=True)
+
+    def note(self, notes: dict[str, str]) -> None:
+        """Where each instance (by sha256) stands, on its line."""
+        for sha, text in notes.items():
+            if sha in self._tasks:
+                self._progress.update(self._tasks[sha], note=text)
 
     def __enter__(self) -> CampaignDisplay:
         self._progress.start()

@@ -29,7 +29,7 @@ from typing import Any
 from satspeed.errors import SatspeedError
 from satspeed.results import Row
 from satspeed.run.builtin import RunResult
-from satspeed.run.engines.base import OnRow
+from satspeed.run.engines.base import More, OnRow
 from satspeed.run.plan import Run
 from satspeed.run.worker import WalkerResult, Worker, error_row, race_result, result_row
 
@@ -136,9 +136,9 @@ class DaskPool:
         self.timeout = timeout
         self._seconds: dict[str, float] = {}  # mean seconds per run, per instance
 
-    def run(self, runs: list[Run], on_row: OnRow) -> None:
+    def run(self, runs: list[Run], on_row: OnRow, more: More | None = None) -> None:
         with connect(self.scheduler, self.workers) as client:
-            _DaskCampaign(self, client, runs, on_row).run()
+            _DaskCampaign(self, client, runs, on_row, more).run()
 
     def batch_size(self, instance: str, threads: int, left: int) -> int:
         seconds = self._seconds.get(instance)
@@ -149,11 +149,11 @@ class DaskPool:
 class _DaskCampaign:
     """One DaskPool.run: keeps the cluster busy with batches, then races, streaming rows."""
 
-    def __init__(self, pool: DaskPool, client: Any, runs: list[Run],
-                 on_row: OnRow) -> None:
+    def __init__(self, pool: DaskPool, client: Any, runs: list[Run], on_row: OnRow,
+                 more: More | None = None) -> None:
         from distributed import as_completed
 
-        self.pool, self.client, self.on_row = pool, client, on_row
+        self.pool, self.client, self.on_row, self.more = pool, client, on_row, more
         self.todo = deque(runs)
         self.errors = Worker(pool.max_flips, pool.timeout)
         self.pending = as_completed()
@@ -182,6 +182,8 @@ class _DaskCampaign:
             for future in self.pending:
                 kind, what = self.in_flight.pop(future)
                 self.collect(future, kind, what)
+                if self.more is not None:
+                    self.todo.extend(self.more())
                 self.submit_more()
         except BaseException:
             for future in list(self.in_flight):

@@ -34,7 +34,7 @@ from typing import Any
 
 from satspeed.results import Row
 from satspeed.run.builtin import RunResult
-from satspeed.run.engines.base import STOP_SIGNALS, OnRow
+from satspeed.run.engines.base import STOP_SIGNALS, More, OnRow
 from satspeed.run.plan import Run
 from satspeed.run.worker import WalkerResult, Worker, error_row, race_result, result_row
 
@@ -260,12 +260,10 @@ class LocalPool:
             return 4
         return max(1, min(MAX_BATCH, int(BATCH_SECONDS / max(seconds, 1e-6))))
 
-    def run(self, runs: list[Run], on_row: OnRow) -> None:
-        """Make `runs` (sequential runs and races, in that order of preference)."""
-        too_big = [r for r in runs if r.walkers > self.workers]
-        if too_big:
-            raise ValueError(f"a race of {too_big[0].walkers} walkers needs as many workers")
-        _Campaign(self, runs, on_row).run()
+    def run(self, runs: list[Run], on_row: OnRow, more: More | None = None) -> None:
+        """Make `runs` (sequential runs and races, in that order of preference), and those
+        `more` adds as rows come in."""
+        _Campaign(self, runs, on_row, more).run()
 
     def _replace(self, slot: _Slot, slots: list[_Slot]) -> str:
         """A worker died: start a replacement; returns why it died."""
@@ -296,20 +294,26 @@ class LocalPool:
 class _Campaign:
     """One LocalPool.run: hands out batches and races to idle workers, collects rows."""
 
-    def __init__(self, pool: LocalPool, runs: list[Run],
-                 on_row: OnRow) -> None:
+    def __init__(self, pool: LocalPool, runs: list[Run], on_row: OnRow,
+                 more: More | None = None) -> None:
         self.pool = pool
         self.on_row = on_row
-        self.todo = deque(runs)
+        self.more = more
+        self.todo: deque[Run] = deque()
+        self.add(runs)
         self.queue: deque[tuple[list[Run], bool]] = deque()  # retries first
         self.slots: list[_Slot] = []
         self.free_boards = list(range(pool.workers))
         self.errors = Worker(pool.max_flips, pool.timeout)
 
+    def add(self, runs: list[Run]) -> None:
+        too_big = [r for r in runs if r.walkers > self.pool.workers]
+        if too_big:
+            raise ValueError(f"a race of {too_big[0].walkers} walkers needs as many workers")
+        self.todo.extend(runs)
+
     def run(self) -> None:
         try:
-            for _ in range(min(self.pool.workers, sum(r.walkers for r in self.todo))):
-                self.pool._start(self.slots)
             self.schedule()
             while any(slot.active for slot in self.slots):
                 busy = [s for s in self.slots if s.active]
@@ -325,6 +329,8 @@ class _Campaign:
                     elif slot.process.sentinel not in ready:
                         continue
                     self.died(slot)
+                if self.more is not None:
+                    self.add(self.more())
                 self.schedule()
         finally:
             for race in {id(s.race): s.race for s in self.slots if s.race}.values():
@@ -333,9 +339,22 @@ class _Campaign:
 
     # -- handing out work ----------------------------------------------------------------
 
+    def grow(self) -> None:
+        """Start workers (up to the pool's) while there is work for more than are started."""
+        if len(self.slots) >= self.pool.workers:
+            return
+        wanted = sum(s.active for s in self.slots) + len(self.queue)
+        for run in self.todo:
+            if wanted >= self.pool.workers:
+                break
+            wanted += run.walkers
+        while len(self.slots) < min(wanted, self.pool.workers):
+            self.pool._start(self.slots)
+
     def schedule(self) -> None:
-        """Give work to idle workers: retries, then batches of sequential runs, then races
-        (a race waits until it has as many idle workers as walkers)."""
+        """Give work to idle workers (started as needed): retries, then batches of sequential
+        runs, then races (a race waits until it has as many idle workers as walkers)."""
+        self.grow()
         while True:
             idle = [s for s in self.slots if not s.active]
             if not idle:
