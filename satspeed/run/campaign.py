@@ -260,7 +260,8 @@ def run_campaign(options: CampaignOptions, argv: list[str], engine: Engine | Non
             else:
                 _warm_kernels(planned)
                 todo = rounds.first(planned, _standing(writer.done, options))
-                display = CampaignDisplay(todo, todo, names, quiet=options.quiet, notes=True)
+                display = CampaignDisplay(todo, todo, names, quiet=options.quiet, notes=True,
+                                          most=len(planned))
                 display.note(rounds.notes())
             with display:
                 if todo:

@@ -170,12 +170,14 @@ class CampaignDisplay:
     """Progress per instance and overall: a bar, runs done / total, solved, timeouts and
     errors; for the whole campaign the time left (WorkLeft), and from 100 columns on the
     time elapsed. With `notes` (a precision campaign, whose runs come round by round: `add`),
-    the last column of each instance's row says where it stands (`note`).
+    the last column of each instance's row says where it stands (`note`), and `most` is the
+    most runs the campaign may grow to (the counts' width).
 
     Silent when quiet or when the console (stderr) is not a terminal."""
 
     def __init__(self, planned: list[Run], todo: list[Run], names: dict[str, str],
-                 quiet: bool, console: Console | None = None, notes: bool = False) -> None:
+                 quiet: bool, console: Console | None = None, notes: bool = False,
+                 most: int = 0) -> None:
         console = console or _err
         self.names = names
         self.written = 0
@@ -187,7 +189,7 @@ class CampaignDisplay:
         # name | bar | done/total | stats | time, one space between; below 100 columns the
         # time is only what is left, and the bar gives way to the names first
         wide = console.width >= 100
-        count = 2 * len(str(len(planned))) + 1
+        count = 2 * len(str(max(most, len(planned)))) + 1  # most: the runs it may grow to
         stats = count + 12  # 'N sat N timeout' (errors are rare)
         room = console.width - count - stats - max(28 if wide else 12,
                                                    NOTE_WIDTH if notes else 0) - 4
