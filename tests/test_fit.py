@@ -18,6 +18,7 @@ from satspeed.predict.select import (
     GOF_EXCEEDANCES,
     censor_like,
     choose,
+    gof_limit,
     gof_pvalue,
     ks_distance,
     sequential_null_cdf,
@@ -233,14 +234,21 @@ def test_gof_p_value_is_not_tiny_for_the_true_family(name: str, censoring: float
     assert np.median(pvalues) > 0.05, pvalues
 
 
-def _null_pvalues(varied: bool, datasets: int = 150, samples: int = 30) -> np.ndarray:
-    """GoF p-values of lognormal fits to lognormal samples of 100 runs, about 25% censored at
-    one cutoff or at per-run cutoffs spread x0.3-1.7 (as a CPU-time limit in flips gives)."""
+SPREADS = {  # the cutoffs' factors (one cutoff; per-run ones as a CPU-time limit gives)
+    "one-cutoff": lambda rng: np.ones(100),
+    "per-run-x0.3-1.7": lambda rng: rng.uniform(0.3, 1.7, 100),
+    "per-run-lognormal": lambda rng: rng.lognormal(0.0, 0.5, 100),
+}
+
+
+def _null_pvalues(spread: str, datasets: int = 150, samples: int = 30) -> np.ndarray:
+    """GoF p-values of lognormal fits to lognormal samples of 100 runs, about 20-25% censored
+    at one cutoff or at per-run cutoffs around it (`SPREADS`)."""
     rng = np.random.default_rng(11)
     pvalues = []
     for k in range(datasets):
         y = rng.lognormal(5.0, 1.0, 100)
-        cut = math.exp(5.84) * (rng.uniform(0.3, 1.7, 100) if varied else np.ones(100))
+        cut = math.exp(5.84) * SPREADS[spread](rng)
         sample = Sample(np.minimum(y, cut), y > cut)
         f = fit("lognormal", sample)
         pvalues.append(gof_pvalue(f, sample, samples, np.random.default_rng(k)))
@@ -265,13 +273,13 @@ def test_sequential_null_cdf_is_the_simulated_one() -> None:
         assert abs(np.mean(found <= level + 1e-12) - exact) < 4 * sd, level
 
 
-@pytest.mark.parametrize("varied", [False, True], ids=["one-cutoff", "per-run-cutoffs"])
-def test_gof_null_p_values_are_uniform_under_censoring(varied: bool) -> None:
+@pytest.mark.parametrize("spread", list(SPREADS))
+def test_gof_null_p_values_are_uniform_under_censoring(spread: str) -> None:
     """Under the null, P(p <= a) is the exact null probability of the sequential p-value
     (`sequential_null_cdf`: a itself where p can take the value a, as at 0.5 = 10/20), with
     one cutoff and with cutoffs that differ between runs (censoring the simulated runs at the
     largest cutoff, as before, gave P(p <= 0.05) = 0.14 there). Bounds: 3.5 binomial sd."""
-    p = _null_pvalues(varied)
+    p = _null_pvalues(spread)
     levels = (0.1, 0.25, 0.5, 0.8, 1.0)
     exact = [sequential_null_cdf(level, GOF_EXCEEDANCES, 30) for level in levels]
     for level, e in zip(levels[:-1], exact, strict=False):
@@ -294,8 +302,9 @@ def test_gof_p_value_is_the_sequential_rule_on_every_distance() -> None:
             rng = np.random.default_rng(seed)
             draws = np.sort(f.rvs(60 * 120, rng).reshape(60, 120))
             sims = censor_like(sample, draws, rng)
-            every = f.kind.refit_distances(sims.values, sims.censored)
-            observed = ks_distance(sample, f)
+            limit = gof_limit(sample)
+            every = f.kind.refit_distances(sims.values, sims.censored, limit=limit)
+            observed = ks_distance(sample, f, limit)
             reach = np.flatnonzero(every[np.isfinite(every)] >= observed)
             valid = int(np.isfinite(every).sum())
             expected = (GOF_EXCEEDANCES / (reach[GOF_EXCEEDANCES - 1] + 1)
@@ -361,6 +370,32 @@ def test_ks_distance_with_censoring_uses_kaplan_meier() -> None:
     expected = max(np.max(np.abs(right - f.cdf(obs))),
                    np.max(np.abs(right - 1 / n - f.cdf(obs))))
     assert ks_distance(sample, f) == pytest.approx(expected, rel=1e-9)
+
+
+def test_ks_distance_stops_at_its_limit() -> None:
+    """Up to a limit the distance is the largest gap at the solved runs up to it, on both
+    sides of the Kaplan-Meier step, with Kaplan-Meier computed by hand: runs 1, 2+ (timed
+    out), 3, 4, 5+, 6, 8; survival 6/7 after 1, x 4/5 after 3, x 3/4 after 4, x 1/2 after 6,
+    0 after 8. The fit's CDF is a fixed exponential."""
+    sample = Sample(np.array([4.0, 1.0, 6.0, 2.0, 8.0, 3.0, 5.0]),
+                    np.array([False, False, False, True, False, False, True]))
+    f = Fit("exp", {"rate": 0.25}, 0.0)
+    after = {1.0: 6 / 7, 3.0: 6 / 7 * 4 / 5, 4.0: 6 / 7 * 4 / 5 * 3 / 4,
+             6.0: 6 / 7 * 4 / 5 * 3 / 4 / 2, 8.0: 0.0}
+    before = dict(zip(after, [1.0, *list(after.values())[:-1]], strict=True))
+
+    def by_hand(limit: float) -> float:
+        return max(max(abs(1 - after[t] - (1 - math.exp(-t / 4))),
+                       abs(1 - before[t] - (1 - math.exp(-t / 4))))
+                   for t in after if t <= limit)
+
+    for limit in (1.0, 3.5, 4.0, 6.0, math.inf):
+        assert ks_distance(sample, f, limit) == pytest.approx(by_hand(limit), rel=1e-12)
+    assert ks_distance(sample, f) == pytest.approx(by_hand(math.inf), rel=1e-12)
+    assert gof_limit(sample) == 3.5  # the median of the timeouts, 2 and 5
+    assert gof_limit(Sample(np.array([1.0, 2.0]), np.array([False, False]))) == math.inf
+    early = Sample(np.array([0.5, 0.7, 3.0, 9.0]), np.array([True, True, False, True]))
+    assert gof_limit(early) == math.inf  # no run solved by 0.7, the median timeout
 
 
 def test_censor_like_uses_the_data_cutoffs() -> None:

@@ -118,20 +118,23 @@ class Model(ABC):
         return self.family.rvs(size=size, random_state=rng, **self.scipy_args(p))
 
     def refit_distances(self, values: np.ndarray, censored: np.ndarray,
-                        observed: float = math.inf, stop: int = 0) -> np.ndarray:
+                        observed: float = math.inf, stop: int = 0,
+                        limit: float = math.inf) -> np.ndarray:
         """For each row of (values, censored), a simulated sample: this model estimated from
-        it, and the KS gap between the two (`mle.ks_gap`); NaN where no run was solved, and
-        in the rows after the `stop`-th gap at least `observed` (0: every row is refitted).
+        it, and the KS gap between the two up to `limit` (`mle.ks_gap`); NaN where no run was
+        solved, and in the rows after the `stop`-th gap at least `observed` (0: every row is
+        refitted).
         The goodness-of-fit bootstrap's inner loop: one numba kernel, `mle.refit_ks`, for a
         model with a `kernel`; in Python for any other."""
         if self.kernel is not None:
-            return refit_ks(self.kernel, self.shifted, values, censored, observed, stop)
+            return refit_ks(self.kernel, self.shifted, values, censored, observed, stop,
+                            limit)
         out = np.full(len(values), np.nan)
         reached = 0
         for b, (v, c) in enumerate(zip(values, censored, strict=True)):
             if not c.all():
                 obs = np.sort(v[~c])
-                out[b] = ks_gap(v, c, self.cdf(self.estimate(Sample(v, c)), obs))
+                out[b] = ks_gap(v, c, self.cdf(self.estimate(Sample(v, c)), obs), limit)
                 reached += out[b] >= observed
                 if reached == stop > 0:
                     break

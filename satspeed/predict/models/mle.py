@@ -525,21 +525,25 @@ def model_cdf(family: int, x: np.ndarray, shift: float, a: float, b: float) -> n
 
 
 @njit(cache=True)
-def ks_gap(values: np.ndarray, cens: np.ndarray, model: np.ndarray) -> float:
+def ks_gap(values: np.ndarray, cens: np.ndarray, model: np.ndarray,
+           limit: float = math.inf) -> float:
     """Largest gap between the Kaplan-Meier CDF and `model`, the fitted CDF at the sorted
-    solved runs (at each, on both sides of the Kaplan-Meier step there)."""
-    return _sorted_gap(np.sort(values[~cens]), np.sort(values[cens]), model)
+    solved runs (at each, on both sides of the Kaplan-Meier step there), over the solved runs
+    up to `limit`."""
+    return _sorted_gap(np.sort(values[~cens]), np.sort(values[cens]), model, limit)
 
 
 @njit(cache=True)
-def _sorted_gap(solved: np.ndarray, censored: np.ndarray, model: np.ndarray) -> float:
+def _sorted_gap(solved: np.ndarray, censored: np.ndarray, model: np.ndarray,
+                limit: float = math.inf) -> float:
     """`ks_gap` of the solved and the censored values, each sorted, with the Kaplan-Meier
-    steps of `kaplan_meier_kernel` (runs censored at a time are at risk there)."""
+    steps of `kaplan_meier_kernel` (runs censored at a time are at risk there), over the
+    solved runs up to `limit`."""
     at_risk = len(solved) + len(censored)
     before = 1.0  # survival just before the current time
     best = 0.0
     i = j = 0
-    while i < len(solved):
+    while i < len(solved) and solved[i] <= limit:
         t = solved[i]
         while j < len(censored) and censored[j] < t:
             at_risk -= 1
@@ -557,11 +561,11 @@ def _sorted_gap(solved: np.ndarray, censored: np.ndarray, model: np.ndarray) -> 
 
 @njit(cache=True)
 def refit_ks(family: int, shifted: bool, values: np.ndarray, cens: np.ndarray,
-             observed: float, stop: int) -> np.ndarray:
+             observed: float, stop: int, limit: float = math.inf) -> np.ndarray:
     """For each row of (values, cens), a sample: the model refitted to it and the KS gap
-    between the two (`ks_gap`); NaN for a sample with no solved run, and for the rows after
-    the `stop`-th gap at least `observed` (stop 0: all rows). `family`: 0 the exponential,
-    1 the lognormal, 2 the Weibull (shifted or not): a model's `kernel`."""
+    between the two up to `limit` (`ks_gap`); NaN for a sample with no solved run, and for
+    the rows after the `stop`-th gap at least `observed` (stop 0: all rows). `family`: 0 the
+    exponential, 1 the lognormal, 2 the Weibull (shifted or not): a model's `kernel`."""
     out = np.full(len(values), math.nan)
     reached = 0
     for b in range(len(values)):
@@ -570,7 +574,8 @@ def refit_ks(family: int, shifted: bool, values: np.ndarray, cens: np.ndarray,
             continue
         shift, a, b_ = fit_family(family, shifted, v, c)
         solved = np.sort(v[~c])
-        out[b] = _sorted_gap(solved, np.sort(v[c]), model_cdf(family, solved, shift, a, b_))
+        out[b] = _sorted_gap(solved, np.sort(v[c]), model_cdf(family, solved, shift, a, b_),
+                             limit)
         reached += out[b] >= observed
         if reached == stop > 0:
             break
