@@ -13,8 +13,9 @@ of G(384). The target of issue 11 is >= 90% everywhere. Methods:
   smooth-pct   draws from the fitted splice (left tail smoothed), percentiles
   smooth2-pct  draws smoothed at both ends (the right tail from a fit picked by Akaike
                weight), percentiles
-  smooth2-log  the same draws, a normal interval for log G around the estimate (the default
-               of `satspeed predict`: splice.bootstrap_speedup)
+  smooth2-log  the same draws, a normal interval for log G around the estimate, widened to
+               each weighty model's own (the default of `satspeed predict`:
+               splice.bootstrap_speedup)
 
     python scripts/bench_coverage.py --samples 100 --bootstrap 100 --jobs 2
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -153,10 +154,102 @@ def test_bootstrap_interval_holds_the_estimate_and_is_reproducible() -> None:
     g = splice.speedup(s, cores)
     assert low[0] == pytest.approx(1.0) and high[0] == pytest.approx(1.0)
     assert np.all(low[1:] < g[1:]) and np.all(g[1:] < high[1:])
-    # the interval is the estimate times exp(-+1.96 sd): symmetric in log
-    np.testing.assert_allclose(np.log(g) - np.log(low), np.log(high) - np.log(g), rtol=1e-9)
     again = splice.bootstrap_speedup(sample, s, right, cores, 30, np.random.default_rng(12))
     np.testing.assert_array_equal(low, again[0])
+
+
+def test_bootstrap_interval_is_the_union_of_the_splices_and_each_tails() -> None:
+    """The interval is the union of the splice's estimate times exp(-+1.96 sd) and, for each
+    tail of weight >= UNION_WEIGHT, G(n) with that tail alone times exp(-+1.96 sd_tail), the
+    sds those of log G(n) over the replicates, each replicate refitted by `fit_splice` and
+    predicted by `speedup` here, in Python, with all its tails or that one alone. On a
+    Weibull of shape 0.8 (100 runs) the tails disagree at many cores, and the union is wider
+    there than the splice's own interval."""
+    rng = np.random.default_rng(5)
+    sample = Sample(rng.weibull(0.8, 100) * 3000.0, np.zeros(100, bool))
+    fits = fit_all(sample)
+    s = splice.fit_splice(sample, [f.model for f in fits])
+    assert len(s.tails) == 2 and min(s.weights) >= splice.UNION_WEIGHT
+    cores = np.array([1.0, 16.0, 384.0])
+    low, high = splice.bootstrap_speedup(sample, s, fits, cores, 40, np.random.default_rng(6))
+    # the same replicate samples, drawn as `replicates` draws them (no timeouts here)
+    found = splice.replicates(sample, s, fits, cores, 40, np.random.default_rng(6))
+    by_hand: dict[str, list[np.ndarray]] = {m: [] for m in splice.TAIL_MODELS}
+    check = []
+    draws = splice.draw(s, 40 * 100, np.random.default_rng(6)).reshape(40, 100)
+    rng = np.random.default_rng(6)
+    splice.draw(s, 40 * 100, rng)  # the stream as `_replicates` leaves it after its draws
+    usable = [f for f in fits if splice._usable(f)]
+    weights = splice.akaike_weights(usable)
+    high_q = float(np.quantile(sample.observed, splice.RIGHT_QUANTILE))
+    picked = rng.choice(len(usable), size=40, p=weights)
+    for i, f in enumerate(usable):
+        mine = (draws > high_q) & (picked == i)[:, None]
+        if mine.any():
+            at = math.exp(float(f.logsf(np.array([high_q]))[0]))
+            draws[mine] = f.isf(rng.random(int(mine.sum())) * at)
+    weighty = [f.model for f, w in zip(usable, weights, strict=True) if w >= 0.01]
+    for row in draws:
+        one = splice.fit_splice(Sample(np.sort(row), np.zeros(100, bool)), weighty)
+        check.append(splice.speedup(one, cores, nodes=splice.REPLICATE_NODES))
+        for tail in one.tails:
+            alone = replace(one, tails=(tail,), weights=np.ones(1))
+            by_hand[tail.model].append(splice.speedup(alone, cores,
+                                                      nodes=splice.REPLICATE_NODES))
+    np.testing.assert_allclose(found, np.array(check), rtol=1e-9)
+    g = splice.speedup(s, cores)
+    z = stats.norm.ppf(0.975)
+    sd = np.std(np.log(found), axis=0, ddof=1)
+    lows, highs = [g * np.exp(-z * sd)], [g * np.exp(z * sd)]
+    for tail in s.tails:
+        own = splice.speedup(replace(s, tails=(tail,), weights=np.ones(1)), cores,
+                             nodes=splice.REPLICATE_NODES)
+        sd_tail = np.std(np.log(by_hand[tail.model]), axis=0, ddof=1)
+        lows.append(own * np.exp(-z * sd_tail))
+        highs.append(own * np.exp(z * sd_tail))
+    np.testing.assert_allclose(low, np.min(lows, axis=0), rtol=1e-6)
+    np.testing.assert_allclose(high, np.max(highs, axis=0), rtol=1e-6)
+    assert high[-1] > 1.2 * highs[0][-1]  # a tail's own interval reaches further
+
+
+def test_bootstrap_interval_takes_in_each_weighty_model_past_the_last_run() -> None:
+    """Where the last run timed out, the full fits that extend the runs past it widen the
+    interval to their own too (each alone, weight >= UNION_WEIGHT), from the replicates'
+    G(n) with that fit alone (checked against `fit_splice` one by one in
+    test_replicate_kernel_is_the_splice_fitted_to_each_sample)."""
+    rng = np.random.default_rng(8)
+    y = rng.lognormal(8.0, 1.5, 100)
+    cut = float(np.quantile(y, 0.8))
+    sample = Sample(np.minimum(y, cut), y > cut)
+    fits = fit_all(sample)
+    s = splice.fit_splice(sample, [f.model for f in fits])
+    weighty = [f for f, w in zip(s.beyond, s.beyond_weights, strict=True)
+               if w >= splice.UNION_WEIGHT]
+    assert len(weighty) >= 2
+    cores = np.array([1.0, 2.0, 64.0])
+    low, high = splice.bootstrap_speedup(sample, s, fits, cores, 40, np.random.default_rng(9))
+    found, tails, pasts, refitted = splice._replicates(sample, s, fits, cores, 40,
+                                                       np.random.default_rng(9))
+    z = stats.norm.ppf(0.975)
+    g = splice.speedup(s, cores)
+    sd = np.std(np.log(found), axis=0, ddof=1)
+    lows, highs = [g * np.exp(-z * sd)], [g * np.exp(z * sd)]
+    one_weight = np.ones(1)
+    alone = [(tails[:, splice.TAIL_MODELS.index(t.model)],
+              replace(s, tails=(t,), weights=one_weight))
+             for t, w in zip(s.tails, s.weights, strict=True) if w >= splice.UNION_WEIGHT]
+    alone += [(pasts[:, refitted.index(f.model)],
+               replace(s, beyond=(f,), beyond_weights=one_weight)) for f in weighty]
+    for found_alone, one in alone:
+        found_alone = found_alone[np.isfinite(found_alone).all(axis=1)]
+        own = splice.speedup(one, cores, nodes=splice.REPLICATE_NODES)
+        sd = np.std(np.log(found_alone), axis=0, ddof=1)
+        lows.append(own * np.exp(-z * sd))
+        highs.append(own * np.exp(z * sd))
+    np.testing.assert_allclose(low, np.min(lows, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(high, np.max(highs, axis=0), rtol=1e-12)
+    past_only = [h for h, (_, one) in zip(highs[1:], alone, strict=True) if one.beyond != s.beyond]
+    assert max(h[1] for h in past_only) > highs[0][1]  # a full fit's own reaches further at 2
 
 
 def test_replicate_kernel_is_the_splice_fitted_to_each_sample() -> None:
@@ -178,7 +271,7 @@ def test_replicate_kernel_is_the_splice_fitted_to_each_sample() -> None:
     assert censored[2:, np.argmax(values[2:], axis=1)].any()  # some end on a timeout
     models = ("shifted-lognormal", "lognormal", "shifted-weibull")
     cores = np.array([1.0, 2.0, 16.0, 384.0])
-    times, ok = splice_replicates(
+    times, alone, alone_past, ok = splice_replicates(
         values, censored, splice.kernel_kinds(splice.TAIL_MODELS),
         splice.kernel_kinds(models), splice.TAIL_FRACTION, splice.TAIL_MIN_RUNS, 1e-10,
         cores, 101)
@@ -191,6 +284,25 @@ def test_replicate_kernel_is_the_splice_fitted_to_each_sample() -> None:
         assert bool(one.tails) == (row != 0)
         np.testing.assert_allclose(times[row], splice.expected_min(one, cores, nodes=101),
                                    rtol=1e-12)
+        fitted = {tail.model: tail for tail in one.tails}  # each tail alone, weight 1
+        for k, model in enumerate(splice.TAIL_MODELS):
+            if model not in fitted:
+                assert np.isnan(alone[row, k]).all()
+                continue
+            single = replace(one, tails=(fitted[model],), weights=np.ones(1))
+            np.testing.assert_allclose(alone[row, k],
+                                       splice.expected_min(single, cores, nodes=101),
+                                       rtol=1e-12)
+        past = {f.model: f for f in one.beyond}  # each full fit alone past the last run
+        for k, model in enumerate(models):
+            if model not in past:
+                assert np.isnan(alone_past[row, k]).all()
+                continue
+            single = replace(one, beyond=(past[model],), beyond_weights=np.ones(1))
+            np.testing.assert_allclose(alone_past[row, k],
+                                       splice.expected_min(single, cores, nodes=101),
+                                       rtol=1e-12)
+    assert np.isfinite(alone_past).any()  # some rows ended on a timeout
 
 
 def test_weibull_profile_is_scipys_censored_mle() -> None:

@@ -749,6 +749,34 @@ def splice_expected_min(cut: float, below: float, times: np.ndarray, survival: n
     tails' heads below the cut (rows family, shift, a, b; Akaike `tail_weights`; none: S is 1
     up to the cut), the Kaplan-Meier steps from the cut on (`times`, `survival`), and past
     the last run the full fits' tails (rows of `past`, `past_weights`)."""
+    out = _above_cut(times, survival, past, past_weights, cores, limit, nodes)
+    if not len(tails):
+        return out + min(cut, limit)
+    for i in range(len(tails)):
+        _head(cut, below, int(tails[i, 0]), tails[i, 1], tails[i, 2], tails[i, 3], cores,
+              limit, depth, nodes, out, tail_weights[i])
+    return out
+
+
+@njit(cache=True)
+def _above_cut(times: np.ndarray, survival: np.ndarray, past: np.ndarray,
+               past_weights: np.ndarray, cores: np.ndarray, limit: float, nodes: int
+               ) -> np.ndarray:
+    """The part of `splice_expected_min` from the cut on: the Kaplan-Meier steps, and past
+    the last run the full fits' tails."""
+    out = _steps(times, survival, cores, limit)
+    last, tail_mass = times[-1], survival[-1]
+    if tail_mass > 0 and limit > last:
+        for i in range(len(past)):
+            _past(last, tail_mass, int(past[i, 0]), past[i, 1], past[i, 2], past[i, 3], cores,
+                  limit, nodes, out, past_weights[i])
+    return out
+
+
+@njit(cache=True)
+def _steps(times: np.ndarray, survival: np.ndarray, cores: np.ndarray, limit: float
+           ) -> np.ndarray:
+    """int S(t)^n dt over the Kaplan-Meier steps, from the cut to the last run."""
     out = np.zeros(len(cores))
     clipped = np.minimum(times, limit)
     log_s = np.log(survival)
@@ -760,16 +788,6 @@ def splice_expected_min(cut: float, below: float, times: np.ndarray, survival: n
             if power * (clipped[-1] - clipped[i + 1]) <= 1e-17 * total:
                 break  # the steps left add less (S only falls): at many cores, most of them
         out[j] = total
-    last, tail_mass = times[-1], survival[-1]
-    if tail_mass > 0 and limit > last:
-        for i in range(len(past)):
-            _past(last, tail_mass, int(past[i, 0]), past[i, 1], past[i, 2], past[i, 3], cores,
-                  limit, nodes, out, past_weights[i])
-    if not len(tails):
-        return out + min(cut, limit)
-    for i in range(len(tails)):
-        _head(cut, below, int(tails[i, 0]), tails[i, 1], tails[i, 2], tails[i, 3], cores,
-              limit, depth, nodes, out, tail_weights[i])
     return out
 
 
@@ -831,11 +849,18 @@ def fit_splice_kernel(v: np.ndarray, c: np.ndarray, tail_kinds: np.ndarray,
 @njit(cache=True)
 def splice_replicates(values: np.ndarray, cens: np.ndarray, tail_kinds: np.ndarray,
                       past_kinds: np.ndarray, fraction: float, min_runs: int, depth: float,
-                      cores: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+                      cores: np.ndarray, nodes: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each row of (values, cens), a bootstrap sample: its splice fitted
-    (`fit_splice_kernel`) and E[Z_n] for each n in `cores`; returns those, and which rows
-    could be fitted (two distinct solved runs at least)."""
+    (`fit_splice_kernel`) and E[Z_n] for each n in `cores`; returns those; E[Z_n] with each
+    of `tail_kinds` alone below the cut (weight 1), shape (rows, tails, cores); E[Z_n] with
+    each of `past_kinds` alone past the last run, shape (rows, past kinds, cores) (NaN where
+    that model was not fitted or not needed); and which rows could be fitted (two distinct
+    solved runs at least). The splice's E[Z_n] is the weighted mean of those alone, so each
+    part is integrated once."""
     out = np.full((len(values), len(cores)), math.nan)
+    alone = np.full((len(values), len(tail_kinds), len(cores)), math.nan)
+    alone_past = np.full((len(values), len(past_kinds), len(cores)), math.nan)
     ok = np.zeros(len(values), np.bool_)
     for r in range(len(values)):
         v, c = values[r], cens[r]
@@ -844,7 +869,27 @@ def splice_replicates(values: np.ndarray, cens: np.ndarray, tail_kinds: np.ndarr
             continue
         cut, below, times, survival, tails, past = fit_splice_kernel(
             v, c, tail_kinds, past_kinds, fraction, min_runs)
-        out[r] = splice_expected_min(cut, below, times, survival, tails[1], tails[3],
-                                     past[1], past[3], cores, math.inf, depth, nodes)
+        steps = _steps(times, survival, cores, math.inf)
+        pasts = np.zeros((len(past[0]), len(cores)))
+        for m in range(len(past[0])):  # fitted only where the last run timed out
+            row = past[1][m]
+            _past(times[-1], survival[-1], int(row[0]), row[1], row[2], row[3], cores,
+                  math.inf, nodes, pasts[m], 1.0)
+        heads = np.zeros((len(tails[0]), len(cores)))
+        for j in range(len(tails[0])):
+            row = tails[1][j]
+            _head(cut, below, int(row[0]), row[1], row[2], row[3], cores, math.inf, depth,
+                  nodes, heads[j], 1.0)
+        past_mean = np.zeros(len(cores))
+        for m in range(len(past[0])):
+            past_mean += past[3][m] * pasts[m]
+        head_mean = np.full(len(cores), cut) if not len(tails[0]) else np.zeros(len(cores))
+        for j in range(len(tails[0])):
+            head_mean += tails[3][j] * heads[j]
+        out[r] = steps + past_mean + head_mean
+        for j in range(len(tails[0])):
+            alone[r, tails[0][j]] = steps + past_mean + heads[j]
+        for m in range(len(past[0])):
+            alone_past[r, past[0][m]] = steps + pasts[m] + head_mean
         ok[r] = True
-    return out, ok
+    return out, alone, alone_past, ok
