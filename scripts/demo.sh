@@ -10,5 +10,5 @@ RUNS="${SATSPEED_DEMO_RUNS:-100}"
 mkdir -p "$OUT"
 satspeed run instances --runs "$RUNS" --solver probsat --walkers 1,2 -o "$OUT/results.csv"
 satspeed predict "$OUT/results.csv" --max-cores 64 --plot "$OUT/plots" -o "$OUT/prediction.json"
-echo "satspeed demo: runs in $OUT/results.csv, prediction in $OUT/prediction.json," \
-  "figures in $OUT/plots/" >&2
+printf 'satspeed demo: runs in %s, prediction in %s,\n  figures in %s\n' \
+  "$OUT/results.csv" "$OUT/prediction.json" "$OUT/plots/" >&2
