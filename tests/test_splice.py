@@ -284,24 +284,18 @@ def test_replicate_kernel_is_the_splice_fitted_to_each_sample() -> None:
         assert bool(one.tails) == (row != 0)
         np.testing.assert_allclose(times[row], splice.expected_min(one, cores, nodes=101),
                                    rtol=1e-12)
-        fitted = {tail.model: tail for tail in one.tails}  # each tail alone, weight 1
-        for k, model in enumerate(splice.TAIL_MODELS):
-            if model not in fitted:
-                assert np.isnan(alone[row, k]).all()
-                continue
-            single = replace(one, tails=(fitted[model],), weights=np.ones(1))
-            np.testing.assert_allclose(alone[row, k],
-                                       splice.expected_min(single, cores, nodes=101),
-                                       rtol=1e-12)
-        past = {f.model: f for f in one.beyond}  # each full fit alone past the last run
-        for k, model in enumerate(models):
-            if model not in past:
-                assert np.isnan(alone_past[row, k]).all()
-                continue
-            single = replace(one, beyond=(past[model],), beyond_weights=np.ones(1))
-            np.testing.assert_allclose(alone_past[row, k],
-                                       splice.expected_min(single, cores, nodes=101),
-                                       rtol=1e-12)
+        for found, names, field, weights in (  # each tail alone, each full fit alone
+                (alone, splice.TAIL_MODELS, "tails", "weights"),
+                (alone_past, models, "beyond", "beyond_weights")):
+            fitted = {f.model: f for f in getattr(one, field)}
+            for k, model in enumerate(names):
+                if model not in fitted:
+                    assert np.isnan(found[row, k]).all()
+                    continue
+                single = replace(one, **{field: (fitted[model],), weights: np.ones(1)})
+                np.testing.assert_allclose(found[row, k],
+                                           splice.expected_min(single, cores, nodes=101),
+                                           rtol=1e-12)
     assert np.isfinite(alone_past).any()  # some rows ended on a timeout
 
 

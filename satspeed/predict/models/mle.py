@@ -748,28 +748,42 @@ def splice_expected_min(cut: float, below: float, times: np.ndarray, survival: n
     """E[min(Z_n, limit)] of a splice for each n in `cores` (`limit` inf: E[Z_n]): the
     tails' heads below the cut (rows family, shift, a, b; Akaike `tail_weights`; none: S is 1
     up to the cut), the Kaplan-Meier steps from the cut on (`times`, `survival`), and past
-    the last run the full fits' tails (rows of `past`, `past_weights`)."""
-    out = _above_cut(times, survival, past, past_weights, cores, limit, nodes)
-    if not len(tails):
-        return out + min(cut, limit)
-    for i in range(len(tails)):
-        _head(cut, below, int(tails[i, 0]), tails[i, 1], tails[i, 2], tails[i, 3], cores,
-              limit, depth, nodes, out, tail_weights[i])
-    return out
+    the last run the full fits' tails (rows of `past`, `past_weights`): `_splice_parts`,
+    each model's part weighted."""
+    steps, pasts, heads = _splice_parts(cut, below, times, survival, tails, past, cores,
+                                        limit, depth, nodes)
+    return (steps + _weighted(pasts, past_weights, 0.0)
+            + _weighted(heads, tail_weights, min(cut, limit)))
 
 
 @njit(cache=True)
-def _above_cut(times: np.ndarray, survival: np.ndarray, past: np.ndarray,
-               past_weights: np.ndarray, cores: np.ndarray, limit: float, nodes: int
-               ) -> np.ndarray:
-    """The part of `splice_expected_min` from the cut on: the Kaplan-Meier steps, and past
-    the last run the full fits' tails."""
-    out = _steps(times, survival, cores, limit)
+def _splice_parts(cut: float, below: float, times: np.ndarray, survival: np.ndarray,
+                  tails: np.ndarray, past: np.ndarray, cores: np.ndarray, limit: float,
+                  depth: float, nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of `splice_expected_min`, each integrated once: over the Kaplan-Meier
+    steps; past the last run with each full fit alone (none where the last run was solved
+    or `limit` comes first); below the cut with each tail alone."""
+    steps = _steps(times, survival, cores, limit)
     last, tail_mass = times[-1], survival[-1]
-    if tail_mass > 0 and limit > last:
-        for i in range(len(past)):
-            _past(last, tail_mass, int(past[i, 0]), past[i, 1], past[i, 2], past[i, 3], cores,
-                  limit, nodes, out, past_weights[i])
+    pasts = np.zeros((len(past) if tail_mass > 0 and limit > last else 0, len(cores)))
+    for m in range(len(pasts)):
+        _past(last, tail_mass, int(past[m, 0]), past[m, 1], past[m, 2], past[m, 3], cores,
+              limit, nodes, pasts[m], 1.0)
+    heads = np.zeros((len(tails), len(cores)))
+    for j in range(len(tails)):
+        _head(cut, below, int(tails[j, 0]), tails[j, 1], tails[j, 2], tails[j, 3], cores,
+              limit, depth, nodes, heads[j], 1.0)
+    return steps, pasts, heads
+
+
+@njit(cache=True)
+def _weighted(parts: np.ndarray, weights: np.ndarray, none: float) -> np.ndarray:
+    """The weighted sum of the rows of `parts` (`none` everywhere where there are none)."""
+    if not len(parts):
+        return np.full(parts.shape[1], none)
+    out = np.zeros(parts.shape[1])
+    for i in range(len(parts)):
+        out += weights[i] * parts[i]
     return out
 
 
@@ -869,27 +883,14 @@ def splice_replicates(values: np.ndarray, cens: np.ndarray, tail_kinds: np.ndarr
             continue
         cut, below, times, survival, tails, past = fit_splice_kernel(
             v, c, tail_kinds, past_kinds, fraction, min_runs)
-        steps = _steps(times, survival, cores, math.inf)
-        pasts = np.zeros((len(past[0]), len(cores)))
-        for m in range(len(past[0])):  # fitted only where the last run timed out
-            row = past[1][m]
-            _past(times[-1], survival[-1], int(row[0]), row[1], row[2], row[3], cores,
-                  math.inf, nodes, pasts[m], 1.0)
-        heads = np.zeros((len(tails[0]), len(cores)))
-        for j in range(len(tails[0])):
-            row = tails[1][j]
-            _head(cut, below, int(row[0]), row[1], row[2], row[3], cores, math.inf, depth,
-                  nodes, heads[j], 1.0)
-        past_mean = np.zeros(len(cores))
-        for m in range(len(past[0])):
-            past_mean += past[3][m] * pasts[m]
-        head_mean = np.full(len(cores), cut) if not len(tails[0]) else np.zeros(len(cores))
-        for j in range(len(tails[0])):
-            head_mean += tails[3][j] * heads[j]
+        steps, pasts, heads = _splice_parts(cut, below, times, survival, tails[1], past[1],
+                                            cores, math.inf, depth, nodes)
+        past_mean = _weighted(pasts, past[3], 0.0)
+        head_mean = _weighted(heads, tails[3], cut)
         out[r] = steps + past_mean + head_mean
-        for j in range(len(tails[0])):
+        for j in range(len(heads)):
             alone[r, tails[0][j]] = steps + past_mean + heads[j]
-        for m in range(len(past[0])):
+        for m in range(len(pasts)):
             alone_past[r, past[0][m]] = steps + pasts[m] + head_mean
         ok[r] = True
     return out, alone, alone_past, ok
